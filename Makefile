@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine (see README):
+#   make build   set up .venv, validate the curated data, build the published files
+#   make test    set up .venv, lint, type-check and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup build test lint clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/evidence-kit validate dataset
+	$(BIN)/evidence-kit build dataset
+	$(BIN)/evidence-kit validate --published dataset/parquet
+
+lint: $(STAMP)
+	$(BIN)/ruff check evidence_kit tests bench
+	$(BIN)/ruff format --check evidence_kit tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) dist build reports

@@ -1,0 +1,198 @@
+"""The ``evidence-kit`` command: a thin edge over the library.
+
+Exit codes: 0 valid / done, 1 the data is invalid (or a quote was not found), 2 usage.
+Every command's help has an example; docs/cli.md is checked against this module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evidence_kit.errors import EvidenceKitError, Finding, ValidationReport
+
+DATASET_ARGUMENT = click.argument(
+    "dataset_dir", required=False, default="dataset",
+    type=click.Path(file_okay=False, path_type=Path))
+
+
+def _require_dir(path: Path) -> Path:
+    if not path.is_dir():
+        raise click.UsageError(f"dataset directory {str(path)!r} does not exist "
+                               "(run from the project root or pass DATASET_DIR)")
+    return path
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    for finding in findings:
+        click.echo(finding.render(), err=True)
+
+
+def _emit(report: ValidationReport, fmt: str, label: str) -> None:
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+        return
+    _print_findings(report.findings)
+    stats = ", ".join(f"{v} {k}" for k, v in report.stats.items())
+    state = "valid" if report.valid else "INVALID"
+    click.echo(f"{label}: {state} ({stats})")
+
+
+def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into located messages and exit 1, never a traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EvidenceKitError as exc:
+            _print_findings(exc.findings)
+            usage = all(f.code == "EK108" for f in exc.findings)
+            sys.exit(2 if usage else 1)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="evidence-kit")
+def main() -> None:
+    """Validate, locate quotes in, and publish the evidence-kit dataset."""
+
+
+@main.command()
+@DATASET_ARGUMENT
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for machines.")
+@click.option("--published", is_flag=True,
+              help="Check the published Parquet files (checksums, fast column checks and the "
+                   "Great Expectations suites) instead of the curation files.")
+@click.option("--engine", type=click.Choice(["pandas", "spark"]), default="pandas",
+              show_default=True, help="Great Expectations execution engine for --published.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports/validation"), show_default=True,
+              help="Where --published writes the HTML Data Docs.")
+@_fail_cleanly
+def validate(dataset_dir: Path, fmt: str, published: bool, engine: str,
+             report_dir: Path) -> None:
+    """Check every record, reference, code and quote; report all problems at once.
+
+    \b
+    Example:
+        evidence-kit validate dataset
+        evidence-kit validate dataset --format json
+        evidence-kit validate --published dataset/parquet
+    """
+    if published:
+        from evidence_kit.published import validate_published
+
+        target = dataset_dir if dataset_dir.name == "parquet" else dataset_dir / "parquet"
+        report = validate_published(_require_dir(target), engine=engine, report_dir=report_dir)
+        _emit(report, fmt, str(target))
+    else:
+        from evidence_kit.validator import validate as run
+
+        report, _ = run(_require_dir(dataset_dir))
+        _emit(report, fmt, str(dataset_dir))
+    sys.exit(0 if report.valid else 1)
+
+
+@main.command()
+@click.argument("source")
+@click.argument("quote")
+@click.option("--dataset", "dataset_dir", default="dataset", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Dataset directory.")
+@click.option("--occurrence", type=int, default=None,
+              help="Pick the N-th place (1-based) when the quote occurs more than once.")
+@_fail_cleanly
+def locate(source: str, quote: str, dataset_dir: Path, occurrence: int | None) -> None:
+    """Print the offsets, prefix and suffix of QUOTE in SOURCE, ready to paste.
+
+    SOURCE is a source id (s002), a seed file name, or the path of a text file.
+
+    \b
+    Example:
+        evidence-kit locate s002 "Huden plumpar och förtorkar"
+    """
+    from evidence_kit.curate import locate_quote
+
+    click.echo(locate_quote(_require_dir(dataset_dir), source, quote, occurrence), nl=False)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("schema"), show_default=True, help="Directory to write into.")
+@click.option("--check", is_flag=True, help="Only compare; exit 1 if the files differ.")
+def schema(out: Path, check: bool) -> None:
+    """Generate the JSON Schema files (draft 2020-12) from the models.
+
+    \b
+    Example:
+        evidence-kit schema --out schema
+        evidence-kit schema --check
+    """
+    from evidence_kit.schema import generate_schemas, render, write_schemas
+
+    if check:
+        stale = [n for n, s in generate_schemas().items()
+                 if not (out / n).is_file() or (out / n).read_text("utf-8") != render(s)]
+        for name in stale:
+            click.echo(f"{out / name}: out of date; run `evidence-kit schema --out {out}`",
+                       err=True)
+        sys.exit(1 if stale else 0)
+    for path in write_schemas(out):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@DATASET_ARGUMENT
+@_fail_cleanly
+def build(dataset_dir: Path) -> None:
+    """Validate, then publish Parquet, metadata and checksums (atomically).
+
+    Nothing is written when the data is invalid; the previous files stay as they were.
+
+    \b
+    Example:
+        evidence-kit build dataset
+    """
+    from evidence_kit.publish import build as run
+
+    result = run(_require_dir(dataset_dir))
+    for name, rows in result.rows.items():
+        click.echo(f"{name}: {rows} rows")
+    click.echo(f"published {result.directory} (inputs {result.input_hash[:12]})")
+
+
+@main.command()
+@click.option("--assertions", "n", type=click.IntRange(min=1), required=True,
+              help="Number of assertions to generate.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory to write the Parquet files into.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--corrupt", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of rows given a known defect (listed in defects.json).")
+@click.option("--dataset", "dataset_dir", default="dataset", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Curated dataset whose texts and vocabularies are sampled.")
+@_fail_cleanly
+def synth(n: int, out: Path, seed: int, corrupt: float, dataset_dir: Path) -> None:
+    """Write a synthetic dataset in the published Parquet layout.
+
+    \b
+    Example:
+        evidence-kit synth --assertions 100000 --out /tmp/synth --corrupt 0.001
+    """
+    from evidence_kit.synth import synthesize
+
+    summary = synthesize(_require_dir(dataset_dir), out, n, seed=seed, corrupt=corrupt)
+    click.echo(json.dumps(summary, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,76 @@
+"""Provenance: source texts, their hashes, and quotes re-found at their offsets.
+
+Offsets count Unicode code points of the NFC text (Python ``str`` indices), end
+exclusive, like W3C Web Annotation's TextPositionSelector; ``prefix``/``suffix`` are the
+TextQuoteSelector context.  Hashes are sha256 of the text file's bytes.
+
+>>> text = "Huden plumpar och förtorkar"
+>>> locate(text, "plumpar")
+[Span(start=6, end=13)]
+>>> context(text, Span(6, 13), width=4)
+('den ', ' och')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+
+from evidence_kit.models import CONTEXT_LENGTH
+
+
+class Span(NamedTuple):
+    """Half-open range of code points ``[start, end)``."""
+
+    start: int
+    end: int
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of raw bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_nfc(text: str) -> bool:
+    """True if ``text`` is already in Unicode Normalization Form C."""
+    return unicodedata.is_normalized("NFC", text)
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode Normalization Form C."""
+    return unicodedata.normalize("NFC", text)
+
+
+def locate(text: str, quote: str) -> list[Span]:
+    """Every place ``quote`` occurs in ``text`` (overlapping ones too), in order."""
+    spans: list[Span] = []
+    if not quote:
+        return spans
+    start = text.find(quote)
+    while start != -1:
+        spans.append(Span(start, start + len(quote)))
+        start = text.find(quote, start + 1)
+    return spans
+
+
+def context(text: str, span: Span, width: int = CONTEXT_LENGTH) -> tuple[str, str]:
+    """The ``prefix`` and ``suffix`` stored with a quote at ``span``."""
+    return text[max(0, span.start - width) : span.start], text[span.end : span.end + width]
+
+
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a code-point offset, to show curators where a quote is."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column

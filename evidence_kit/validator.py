@@ -1,0 +1,198 @@
+"""Validate a curated dataset as a whole: ids, references, provenance, codes.
+
+:func:`validate` reads every file (:mod:`evidence_kit.loader` checks each record against
+its model), then checks what no single record can see: unique ids, references between
+tables, every source text against its hash, and every quote against the text at its
+offsets.  It returns all problems at once in a :class:`ValidationReport`; a valid run
+also returns the typed :class:`Dataset` that publishing builds from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence_kit.document import read_text
+from evidence_kit.errors import ERR, EvidenceKitError, Finding, ValidationReport
+from evidence_kit.loader import TABLES, Curation, Entry, read_curation
+from evidence_kit.models import (
+    Assertion,
+    ClaimBase,
+    Condition,
+    Intervention,
+    Outcome,
+    Source,
+    references,
+)
+from evidence_kit.provenance import Span, context, is_nfc, locate, sha256_bytes
+
+
+@dataclass
+class Dataset:
+    """A valid dataset: typed records by id, and each source's text."""
+
+    root: Path
+    sources: dict[str, Source] = field(default_factory=dict)
+    claims: dict[str, ClaimBase] = field(default_factory=dict)
+    assertions: dict[str, Assertion] = field(default_factory=dict)
+    interventions: dict[str, Intervention] = field(default_factory=dict)
+    conditions: dict[str, Condition] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+def validate(root: Path) -> tuple[ValidationReport, Dataset]:
+    """Check everything under ``root``; the :class:`Dataset` is complete only when valid."""
+    curation = read_curation(root)
+    findings = list(curation.findings)
+    dataset = Dataset(root=root)
+    findings += _check_unique_ids(curation, dataset)
+    findings += _check_references(curation, dataset)
+    findings += _check_texts(curation, dataset)
+    findings += _check_quotes(curation, dataset)
+    stats = {name: len(entries) for name, entries in curation.entries.items()}
+    return ValidationReport.from_findings(findings, stats), dataset
+
+
+def load_dataset(root: Path) -> Dataset:
+    """The typed dataset under ``root``; raises :class:`EvidenceKitError` when invalid."""
+    report, dataset = validate(root)
+    if not report.valid:
+        raise EvidenceKitError(report.errors)
+    return dataset
+
+
+def _check_unique_ids(curation: Curation, dataset: Dataset) -> list[Finding]:
+    findings: list[Finding] = []
+    for name, table in TABLES.items():
+        seen: dict[str, Entry] = {}
+        target: dict[str, Any] = getattr(dataset, name)
+        for entry, model in curation.models(name):
+            record_id = getattr(model, table.id_field)
+            if record_id in seen:
+                first = seen[record_id]
+                findings.append(entry.finding(
+                    ERR.DUPLICATE_ID, (table.id_field,), id=record_id,
+                    other=f"first at {first.file}:{first.position()[0]}"))
+                continue
+            seen[record_id] = entry
+            target[record_id] = model
+    for entry, model in curation.models("assertions"):
+        if not model.assertion_id.startswith(model.source_id + "-"):
+            findings.append(entry.finding(ERR.ASSERTION_ID_SOURCE, ("assertion_id",),
+                                          expected=model.source_id, actual=model.assertion_id))
+    return findings
+
+
+def _check_references(curation: Curation, dataset: Dataset) -> list[Finding]:
+    findings: list[Finding] = []
+    known = {name: set(getattr(dataset, name)) for name in TABLES}
+    # ids of records that exist but failed validation are not dangling: do not report twice
+    for name, entries in curation.entries.items():
+        known[name] |= {e.record_id for e in entries if e.record_id}
+    used: dict[str, set[str]] = defaultdict(set)
+    for name in TABLES:
+        for entry, model in curation.models(name):
+            for path, target, value in references(model):
+                used[target].add(value)
+                if value not in known[target]:
+                    sub = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+                    findings.append(entry.finding(
+                        ERR.DANGLING_REFERENCE, sub, target=TABLES[target].record,
+                        actual=value, hint=_suggest(value, known[target])))
+    supported = {a.claim_id for a in dataset.assertions.values() if a.status == "active"}
+    for entry, claim in curation.models("claims"):
+        if claim.status == "active" and claim.claim_id not in supported:
+            findings.append(entry.finding(ERR.ORPHAN_CLAIM, ("claim_id",), id=claim.claim_id))
+    for vocab in ("interventions", "conditions", "outcomes"):
+        for entry, model in curation.models(vocab):
+            term = getattr(model, TABLES[vocab].id_field)
+            if term not in used[vocab]:
+                findings.append(entry.finding(ERR.UNUSED_VOCABULARY, (TABLES[vocab].id_field,),
+                                              target=TABLES[vocab].record, id=term))
+    return findings
+
+
+def _suggest(value: str, known: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
+    findings: list[Finding] = []
+    root = curation.root.resolve()
+    for entry, source in curation.models("sources"):
+        path = (curation.root / source.text_path).resolve()
+        if not path.is_relative_to(root):
+            findings.append(entry.finding(ERR.PATH_ESCAPES, ("text_path",), path=source.text_path))
+            continue
+        if path.name != source.source_file:
+            findings.append(entry.finding(ERR.SOURCE_FILE_NAME, ("source_file",),
+                                          expected=path.name, actual=source.source_file))
+        display = curation.display(path)
+        if not path.is_file():
+            findings.append(entry.finding(ERR.FILE_MISSING, ("text_path",), path=display))
+            continue
+        data = path.read_bytes()
+        actual = sha256_bytes(data)
+        if actual != source.sha256:
+            findings.append(entry.finding(ERR.HASH_MISMATCH, ("sha256",), path=display,
+                                          expected=source.sha256, actual=actual))
+            continue
+        try:
+            text = read_text(path, display)
+        except EvidenceKitError as exc:
+            findings.extend(exc.findings)
+            continue
+        if not is_nfc(text):
+            findings.append(ERR.TEXT_NOT_NFC.at(display, path=display))
+            continue
+        dataset.texts[source.source_id] = text
+    return findings
+
+
+def _check_quotes(curation: Curation, dataset: Dataset) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: dict[tuple[str, int, int, str], str] = {}
+    for entry, assertion in curation.models("assertions"):
+        text = dataset.texts.get(assertion.source_id)
+        if text is None:  # source missing or its text broken: reported already
+            continue
+        findings += check_quote(entry, assertion, text)
+        key = (assertion.source_id, assertion.char_start, assertion.char_end, assertion.claim_id)
+        if key in seen:
+            findings.append(entry.finding(ERR.DUPLICATE_QUOTE, ("quote",), other=seen[key]))
+        seen.setdefault(key, assertion.assertion_id)
+    return findings
+
+
+def check_quote(entry: Entry, assertion: Assertion, text: str) -> list[Finding]:
+    """The quote must be NFC and equal ``text[char_start:char_end]``; context must match."""
+    quote, start, end = assertion.quote, assertion.char_start, assertion.char_end
+    params = {"source": assertion.source_id, "start": start, "end": end, "length": len(text)}
+    if not is_nfc(quote):
+        return [entry.finding(ERR.QUOTE_NOT_NFC, ("quote",), **params)]
+    if end > len(text):
+        return [entry.finding(ERR.QUOTE_OFFSETS_PAST_END, ("char_end",), **params,
+                              expected=f"<= {len(text)}", actual=end)]
+    found = text[start:end]
+    if found != quote:
+        places = locate(text, quote)
+        hint = (f"; the quote occurs at {', '.join(f'[{s.start}:{s.end})' for s in places)}"
+                if places else "; the quote does not occur anywhere in the text")
+        return [entry.finding(ERR.QUOTE_MISMATCH, ("quote",), **params, hint=hint,
+                              expected=found, actual=quote)]
+    findings = []
+    prefix, suffix = context(text, Span(start, end))
+    for name, want, got in (("prefix", prefix, assertion.prefix),
+                            ("suffix", suffix, assertion.suffix)):
+        if want != got:
+            findings.append(entry.finding(ERR.CONTEXT_MISMATCH, (name,), **params,
+                                          expected=want, actual=got))
+    if quote != quote.strip():
+        findings.append(entry.finding(ERR.QUOTE_WHITESPACE, ("quote",), **params))
+    return findings
