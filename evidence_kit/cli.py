@@ -17,14 +17,19 @@ import click
 from evidence_kit.errors import EvidenceKitError, Finding, ValidationReport
 
 DATASET_ARGUMENT = click.argument(
-    "dataset_dir", required=False, default="dataset",
-    type=click.Path(file_okay=False, path_type=Path))
+    "dataset_dir",
+    required=False,
+    default="dataset",
+    type=click.Path(file_okay=False, path_type=Path),
+)
 
 
 def _require_dir(path: Path) -> Path:
     if not path.is_dir():
-        raise click.UsageError(f"dataset directory {str(path)!r} does not exist "
-                               "(run from the project root or pass DATASET_DIR)")
+        raise click.UsageError(
+            f"dataset directory {str(path)!r} does not exist "
+            "(run from the project root or pass DATASET_DIR)"
+        )
     return path
 
 
@@ -67,19 +72,36 @@ def main() -> None:
 
 @main.command()
 @DATASET_ARGUMENT
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text for people, json for machines.")
-@click.option("--published", is_flag=True,
-              help="Check the published Parquet files (checksums, fast column checks and the "
-                   "Great Expectations suites) instead of the curation files.")
-@click.option("--engine", type=click.Choice(["pandas", "spark"]), default="pandas",
-              show_default=True, help="Great Expectations execution engine for --published.")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("reports/validation"), show_default=True,
-              help="Where --published writes the HTML Data Docs.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option(
+    "--published",
+    is_flag=True,
+    help="Check the published Parquet files (checksums, fast column checks and the "
+    "Great Expectations suites) instead of the curation files.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "spark"]),
+    default="pandas",
+    show_default=True,
+    help="Great Expectations execution engine for --published.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/validation"),
+    show_default=True,
+    help="Where --published writes the HTML Data Docs.",
+)
 @_fail_cleanly
-def validate(dataset_dir: Path, fmt: str, published: bool, engine: str,
-             report_dir: Path) -> None:
+def validate(dataset_dir: Path, fmt: str, published: bool, engine: str, report_dir: Path) -> None:
     """Check every record, reference, code and quote; report all problems at once.
 
     \b
@@ -105,10 +127,20 @@ def validate(dataset_dir: Path, fmt: str, published: bool, engine: str,
 @main.command()
 @click.argument("source")
 @click.argument("quote")
-@click.option("--dataset", "dataset_dir", default="dataset", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Dataset directory.")
-@click.option("--occurrence", type=int, default=None,
-              help="Pick the N-th place (1-based) when the quote occurs more than once.")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    default="dataset",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dataset directory.",
+)
+@click.option(
+    "--occurrence",
+    type=int,
+    default=None,
+    help="Pick the N-th place (1-based) when the quote occurs more than once.",
+)
 @_fail_cleanly
 def locate(source: str, quote: str, dataset_dir: Path, occurrence: int | None) -> None:
     """Print the offsets, prefix and suffix of QUOTE in SOURCE, ready to paste.
@@ -125,8 +157,13 @@ def locate(source: str, quote: str, dataset_dir: Path, occurrence: int | None) -
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("schema"), show_default=True, help="Directory to write into.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schema"),
+    show_default=True,
+    help="Directory to write into.",
+)
 @click.option("--check", is_flag=True, help="Only compare; exit 1 if the files differ.")
 def schema(out: Path, check: bool) -> None:
     """Generate the JSON Schema files (draft 2020-12) from the models.
@@ -139,11 +176,15 @@ def schema(out: Path, check: bool) -> None:
     from evidence_kit.schema import generate_schemas, render, write_schemas
 
     if check:
-        stale = [n for n, s in generate_schemas().items()
-                 if not (out / n).is_file() or (out / n).read_text("utf-8") != render(s)]
+        stale = [
+            n
+            for n, s in generate_schemas().items()
+            if not (out / n).is_file() or (out / n).read_text("utf-8") != render(s)
+        ]
         for name in stale:
-            click.echo(f"{out / name}: out of date; run `evidence-kit schema --out {out}`",
-                       err=True)
+            click.echo(
+                f"{out / name}: out of date; run `evidence-kit schema --out {out}`", err=True
+            )
         sys.exit(1 if stale else 0)
     for path in write_schemas(out):
         click.echo(f"wrote {path}")
@@ -170,16 +211,35 @@ def build(dataset_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--assertions", "n", type=click.IntRange(min=1), required=True,
-              help="Number of assertions to generate.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Directory to write the Parquet files into.")
+@click.option(
+    "--assertions",
+    "n",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of assertions to generate.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write the Parquet files into.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--corrupt", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of rows given a known defect (listed in defects.json).")
-@click.option("--dataset", "dataset_dir", default="dataset", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Curated dataset whose texts and vocabularies are sampled.")
+@click.option(
+    "--corrupt",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of rows given a known defect (listed in defects.json).",
+)
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    default="dataset",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Curated dataset whose texts and vocabularies are sampled.",
+)
 @_fail_cleanly
 def synth(n: int, out: Path, seed: int, corrupt: float, dataset_dir: Path) -> None:
     """Write a synthetic dataset in the published Parquet layout.

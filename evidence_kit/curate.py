@@ -36,14 +36,18 @@ def resolve_text(root: Path, source: str) -> tuple[str, Path]:
     if sources_file.is_file():
         data = load_yaml(sources_file, display_path(sources_file)).data
         for record in (data or {}).get("sources", []) if isinstance(data, dict) else []:
-            if isinstance(record, dict) and source in (record.get("source_id"),
-                                                       record.get("source_file")):
+            if isinstance(record, dict) and source in (
+                record.get("source_id"),
+                record.get("source_file"),
+            ):
                 text_path = root / str(record.get("text_path", ""))
                 if text_path.is_file():
                     return source, text_path
-    raise UsageError(f"unknown source {source!r}",
-                     "give a source id from sources.yaml (e.g. s002), a file name under "
-                     "texts/, or the path of a text file")
+    raise UsageError(
+        f"unknown source {source!r}",
+        "give a source id from sources.yaml (e.g. s002), a file name under "
+        "texts/, or the path of a text file",
+    )
 
 
 def locate_quote(root: Path, source: str, quote: str, occurrence: int | None = None) -> str:
@@ -62,25 +66,30 @@ def locate_quote(root: Path, source: str, quote: str, occurrence: int | None = N
         raise EvidenceKitError([ERR.QUOTE_NOT_FOUND.at(display, actual=quote, source=name)])
     if occurrence is not None:
         if not 1 <= occurrence <= len(spans):
-            raise UsageError(f"--occurrence {occurrence} is out of range",
-                             f"the quote occurs {len(spans)} times; pick 1 to {len(spans)}")
+            raise UsageError(
+                f"--occurrence {occurrence} is out of range",
+                f"the quote occurs {len(spans)} times; pick 1 to {len(spans)}",
+            )
         spans = [spans[occurrence - 1]]
     if len(spans) > 1:
         places = "; ".join(_place(text, s) for s in spans)
-        raise EvidenceKitError([ERR.QUOTE_AMBIGUOUS.at(
-            display, count=len(spans), source=name, places=places)])
+        raise EvidenceKitError(
+            [ERR.QUOTE_AMBIGUOUS.at(display, count=len(spans), source=name, places=places)]
+        )
     span = spans[0]
     prefix, suffix = context(text, span)
     line, column = line_column(text, span.start)
-    return "\n".join([
-        f"# {path.name} line {line}, column {column}",
-        f"quote: {_yaml_str(quote)}",
-        f"char_start: {span.start}",
-        f"char_end: {span.end}",
-        f"prefix: {_yaml_str(prefix)}",
-        f"suffix: {_yaml_str(suffix)}",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# {path.name} line {line}, column {column}",
+            f"quote: {_yaml_str(quote)}",
+            f"char_start: {span.start}",
+            f"char_end: {span.end}",
+            f"prefix: {_yaml_str(prefix)}",
+            f"suffix: {_yaml_str(suffix)}",
+            "",
+        ]
+    )
 
 
 def _place(text: str, span: Span) -> str:

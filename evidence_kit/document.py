@@ -91,7 +91,8 @@ def read_text(path: Path, display: str) -> str:
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         reason = f"byte 0x{data[exc.start]:02x} at byte offset {exc.start} ({exc.reason})"
         raise EvidenceKitError(
-            [ERR.NOT_UTF8.at(display, line=line, column=column, reason=reason)]) from None
+            [ERR.NOT_UTF8.at(display, line=line, column=column, reason=reason)]
+        ) from None
 
 
 def parse_yaml(text: str, display: str) -> Document:
@@ -101,8 +102,9 @@ def parse_yaml(text: str, display: str) -> Document:
     try:
         tree = yaml.load(text)
     except DuplicateKeyError as exc:
-        raise EvidenceKitError([_marked(exc, ERR.YAML_DUPLICATE_KEY, display,
-                                        key=_duplicate_key(exc))]) from None
+        raise EvidenceKitError(
+            [_marked(exc, ERR.YAML_DUPLICATE_KEY, display, key=_duplicate_key(exc))]
+        ) from None
     except MarkedYAMLError as exc:
         reason = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise EvidenceKitError([_marked(exc, ERR.YAML_SYNTAX, display, reason=reason)]) from None

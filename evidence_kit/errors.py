@@ -68,151 +68,260 @@ class _Catalogue:
 
     # 1xx: files and their syntax
     FILE_MISSING = ErrorType(
-        "EK101", "file-missing", "File {path} does not exist.",
-        "Create the file, or correct the path that refers to it.")
+        "EK101",
+        "file-missing",
+        "File {path} does not exist.",
+        "Create the file, or correct the path that refers to it.",
+    )
     NOT_UTF8 = ErrorType(
-        "EK102", "not-utf8", "File is not valid UTF-8: {reason}.",
-        "Re-save the file as UTF-8 (without a byte-order mark).")
+        "EK102",
+        "not-utf8",
+        "File is not valid UTF-8: {reason}.",
+        "Re-save the file as UTF-8 (without a byte-order mark).",
+    )
     YAML_SYNTAX = ErrorType(
-        "EK103", "yaml-syntax", "YAML syntax error: {reason}.",
-        "Fix the YAML at the line and column shown (indentation, quotes, a missing colon).")
+        "EK103",
+        "yaml-syntax",
+        "YAML syntax error: {reason}.",
+        "Fix the YAML at the line and column shown (indentation, quotes, a missing colon).",
+    )
     YAML_DUPLICATE_KEY = ErrorType(
-        "EK104", "yaml-duplicate-key", "Key {key!r} appears twice in the same mapping.",
-        "Keep one of the two entries; YAML would silently drop the other.")
+        "EK104",
+        "yaml-duplicate-key",
+        "Key {key!r} appears twice in the same mapping.",
+        "Keep one of the two entries; YAML would silently drop the other.",
+    )
     DOCUMENT_SHAPE = ErrorType(
-        "EK105", "document-shape", "Top level of the file is wrong: {reason}.",
-        "Follow the layout in docs/curating.md: {hint}")
+        "EK105",
+        "document-shape",
+        "Top level of the file is wrong: {reason}.",
+        "Follow the layout in docs/curating.md: {hint}",
+    )
     PATH_ESCAPES = ErrorType(
-        "EK106", "path-escapes-dataset",
+        "EK106",
+        "path-escapes-dataset",
         "Path {path!r} points outside the dataset directory.",
-        "Use a path relative to the dataset directory, such as texts/<seed file name>.")
+        "Use a path relative to the dataset directory, such as texts/<seed file name>.",
+    )
     BOM = ErrorType(
-        "EK107", "byte-order-mark", "File starts with a UTF-8 byte-order mark.",
-        "Re-save the file as UTF-8 without BOM.")
-    USAGE = ErrorType(
-        "EK108", "usage", "{reason}", "{hint}")
+        "EK107",
+        "byte-order-mark",
+        "File starts with a UTF-8 byte-order mark.",
+        "Re-save the file as UTF-8 without BOM.",
+    )
+    USAGE = ErrorType("EK108", "usage", "{reason}", "{hint}")
 
     # 2xx: a single record against its model
     UNKNOWN_FIELD = ErrorType(
-        "EK201", "unknown-field", "Field {field!r} is not part of a {record} record.",
-        "Remove it or correct its spelling; allowed fields are listed in schema/{schema}.")
+        "EK201",
+        "unknown-field",
+        "Field {field!r} is not part of a {record} record.",
+        "Remove it or correct its spelling; allowed fields are listed in schema/{schema}.",
+    )
     MISSING_FIELD = ErrorType(
-        "EK202", "missing-field", "Required field {field!r} of a {record} record is missing.",
-        "Add {field!r}; see its description in schema/{schema}.")
+        "EK202",
+        "missing-field",
+        "Required field {field!r} of a {record} record is missing.",
+        "Add {field!r}; see its description in schema/{schema}.",
+    )
     WRONG_TYPE = ErrorType(
-        "EK203", "wrong-type", "Field {field!r} has the wrong type: {reason}.",
-        "Give a value of type {expected}.")
+        "EK203",
+        "wrong-type",
+        "Field {field!r} has the wrong type: {reason}.",
+        "Give a value of type {expected}.",
+    )
     OUT_OF_RANGE = ErrorType(
-        "EK204", "out-of-range", "Field {field!r} is out of range: {reason}.",
-        "Give a value {expected}.")
+        "EK204",
+        "out-of-range",
+        "Field {field!r} is out of range: {reason}.",
+        "Give a value {expected}.",
+    )
     NOT_ALLOWED_VALUE = ErrorType(
-        "EK205", "value-not-allowed", "Field {field!r} has a value that is not allowed: {reason}.",
-        "Use one of: {expected}.")
+        "EK205",
+        "value-not-allowed",
+        "Field {field!r} has a value that is not allowed: {reason}.",
+        "Use one of: {expected}.",
+    )
     PATTERN_MISMATCH = ErrorType(
-        "EK206", "pattern-mismatch", "Field {field!r} does not match its pattern: {reason}.",
-        "Give a value matching {expected}.")
+        "EK206",
+        "pattern-mismatch",
+        "Field {field!r} does not match its pattern: {reason}.",
+        "Give a value matching {expected}.",
+    )
     INVALID_VALUE = ErrorType(
-        "EK207", "invalid-value", "Field {field!r} is invalid: {reason}.",
-        "Correct the value; see the field's description in schema/{schema}.")
+        "EK207",
+        "invalid-value",
+        "Field {field!r} is invalid: {reason}.",
+        "Correct the value; see the field's description in schema/{schema}.",
+    )
     OFFSETS_ORDER = ErrorType(
-        "EK208", "offsets-order", "char_end must be greater than char_start: {reason}.",
-        "Run `evidence-kit locate SOURCE \"quote\"` and copy the offsets it prints.")
+        "EK208",
+        "offsets-order",
+        "char_end must be greater than char_start: {reason}.",
+        'Run `evidence-kit locate SOURCE "quote"` and copy the offsets it prints.',
+    )
     UNKNOWN_LANGUAGE = ErrorType(
-        "EK209", "unknown-language", "Language tag {actual!r} is not a valid BCP-47 tag.",
-        "Use a BCP-47 tag such as vi, id, sv, zh-Hans or en.")
+        "EK209",
+        "unknown-language",
+        "Language tag {actual!r} is not a valid BCP-47 tag.",
+        "Use a BCP-47 tag such as vi, id, sv, zh-Hans or en.",
+    )
     UNKNOWN_ECO = ErrorType(
-        "EK210", "unknown-eco-code", "Evidence code {actual!r} is not in the closed ECO list.",
-        "Use one of: {expected}.")
+        "EK210",
+        "unknown-eco-code",
+        "Evidence code {actual!r} is not in the closed ECO list.",
+        "Use one of: {expected}.",
+    )
     ICD_UNKNOWN = ErrorType(
-        "EK211", "icd10cm-unknown", "ICD-10-CM code {actual!r} does not exist.",
-        "Look the code up in ICD-10-CM (simple-icd-10-cm) or leave the condition uncoded.")
+        "EK211",
+        "icd10cm-unknown",
+        "ICD-10-CM code {actual!r} does not exist.",
+        "Look the code up in ICD-10-CM (simple-icd-10-cm) or leave the condition uncoded.",
+    )
     ICD_LABEL = ErrorType(
-        "EK212", "icd10cm-label-mismatch",
+        "EK212",
+        "icd10cm-label-mismatch",
         "Label for ICD-10-CM {code} is {actual!r}, but the code's description is {expected!r}.",
-        "Copy the code's own description exactly: {expected!r}.")
+        "Copy the code's own description exactly: {expected!r}.",
+    )
     RETRACTION_REASON = ErrorType(
-        "EK213", "retraction-reason", "A retracted record needs a retraction_reason.",
-        "Say why the record was retracted in retraction_reason, or set status: active.")
+        "EK213",
+        "retraction-reason",
+        "A retracted record needs a retraction_reason.",
+        "Say why the record was retracted in retraction_reason, or set status: active.",
+    )
 
     # 3xx: the dataset as a whole
     DUPLICATE_ID = ErrorType(
-        "EK301", "duplicate-id", "Identifier {id!r} is used by more than one record ({other}).",
-        "Give each record its own identifier.")
+        "EK301",
+        "duplicate-id",
+        "Identifier {id!r} is used by more than one record ({other}).",
+        "Give each record its own identifier.",
+    )
     DANGLING_REFERENCE = ErrorType(
-        "EK302", "dangling-reference", "{field} refers to {target} {actual!r}, which does not exist.",
-        "Use an existing {target} id{hint}, or add the missing record.")
+        "EK302",
+        "dangling-reference",
+        "{field} refers to {target} {actual!r}, which does not exist.",
+        "Use an existing {target} id{hint}, or add the missing record.",
+    )
     ASSERTION_ID_SOURCE = ErrorType(
-        "EK303", "assertion-id-source",
+        "EK303",
+        "assertion-id-source",
         "Assertion id {actual!r} does not belong to source {expected!r}.",
-        "Name assertions of source {expected} as {expected}-NNN.")
+        "Name assertions of source {expected} as {expected}-NNN.",
+    )
     ORPHAN_CLAIM = ErrorType(
-        "EK304", "claim-without-assertion", "Claim {id!r} has no assertion supporting it.",
-        "Add an assertion quoting a source for it, or remove the claim.")
+        "EK304",
+        "claim-without-assertion",
+        "Claim {id!r} has no assertion supporting it.",
+        "Add an assertion quoting a source for it, or remove the claim.",
+    )
     UNUSED_VOCABULARY = ErrorType(
-        "EK305", "unused-vocabulary-term", "{target} {id!r} is defined but no claim uses it.",
-        "Remove it, or reference it from a claim.", "warning")
+        "EK305",
+        "unused-vocabulary-term",
+        "{target} {id!r} is defined but no claim uses it.",
+        "Remove it, or reference it from a claim.",
+        "warning",
+    )
     SOURCE_FILE_NAME = ErrorType(
-        "EK306", "source-file-name",
+        "EK306",
+        "source-file-name",
         "source_file {actual!r} does not match the text file name {expected!r}.",
-        "Keep the seed's file name as source_file and as the name of the text under texts/.")
+        "Keep the seed's file name as source_file and as the name of the text under texts/.",
+    )
     DUPLICATE_QUOTE = ErrorType(
-        "EK307", "duplicate-assertion",
+        "EK307",
+        "duplicate-assertion",
         "Assertion repeats {other} (same source, offsets and claim).",
-        "Remove one of the two assertions.")
+        "Remove one of the two assertions.",
+    )
     ASSERTIONS_FILE_SOURCE = ErrorType(
-        "EK308", "assertions-file-source",
+        "EK308",
+        "assertions-file-source",
         "Assertions file is named for {expected!r} but declares source_id {actual!r}.",
-        "Name the file assertions/<source_id>.yaml after the source it annotates.")
+        "Name the file assertions/<source_id>.yaml after the source it annotates.",
+    )
 
     # 4xx: provenance
     HASH_MISMATCH = ErrorType(
-        "EK401", "sha256-mismatch",
+        "EK401",
+        "sha256-mismatch",
         "Source text {path} has sha256 {actual}, but the source record says {expected}.",
         "If the text was changed by accident, restore the seed byte-for-byte; if the change is "
-        "intended, update sha256 and re-locate every quote of this source.")
+        "intended, update sha256 and re-locate every quote of this source.",
+    )
     TEXT_NOT_NFC = ErrorType(
-        "EK402", "text-not-nfc", "Source text {path} is not in Unicode NFC form.",
-        "Normalise the text to NFC (offsets count code points of the NFC text).")
+        "EK402",
+        "text-not-nfc",
+        "Source text {path} is not in Unicode NFC form.",
+        "Normalise the text to NFC (offsets count code points of the NFC text).",
+    )
     QUOTE_OFFSETS_PAST_END = ErrorType(
-        "EK403", "offsets-past-text",
+        "EK403",
+        "offsets-past-text",
         "Offsets [{start}:{end}) run past the end of the source text ({length} code points).",
-        "Run `evidence-kit locate {source} \"quote\"` and copy the offsets it prints.")
+        'Run `evidence-kit locate {source} "quote"` and copy the offsets it prints.',
+    )
     QUOTE_MISMATCH = ErrorType(
-        "EK404", "quote-mismatch",
+        "EK404",
+        "quote-mismatch",
         "Quote differs from the source text at [{start}:{end}): expected {expected!r}, "
         "found {actual!r}.",
-        "Copy the quote exactly from the source and run `evidence-kit locate {source} \"quote\"`"
-        "{hint}.")
+        'Copy the quote exactly from the source and run `evidence-kit locate {source} "quote"`'
+        "{hint}.",
+    )
     QUOTE_NOT_NFC = ErrorType(
-        "EK405", "quote-not-nfc", "Quote is not in Unicode NFC form (for example decomposed "
-        "accents).",
-        "Re-type or paste the quote from the NFC source text; `evidence-kit locate` prints it.")
+        "EK405",
+        "quote-not-nfc",
+        "Quote is not in Unicode NFC form (for example decomposed accents).",
+        "Re-type or paste the quote from the NFC source text; `evidence-kit locate` prints it.",
+    )
     CONTEXT_MISMATCH = ErrorType(
-        "EK406", "context-mismatch",
+        "EK406",
+        "context-mismatch",
         "{field} differs from the source text around the quote: expected {expected!r}, "
         "found {actual!r}.",
-        "Copy {field} from `evidence-kit locate {source} \"quote\"`.")
+        'Copy {field} from `evidence-kit locate {source} "quote"`.',
+    )
     QUOTE_NOT_FOUND = ErrorType(
-        "EK407", "quote-not-found", "Quote {actual!r} does not occur in source {source}.",
-        "Copy the quote exactly as the source text has it (same spaces and punctuation).")
+        "EK407",
+        "quote-not-found",
+        "Quote {actual!r} does not occur in source {source}.",
+        "Copy the quote exactly as the source text has it (same spaces and punctuation).",
+    )
     QUOTE_AMBIGUOUS = ErrorType(
-        "EK408", "quote-ambiguous", "Quote occurs {count} times in source {source}: {places}.",
-        "Quote a longer passage so it occurs once, or pick one place with --occurrence N.")
+        "EK408",
+        "quote-ambiguous",
+        "Quote occurs {count} times in source {source}: {places}.",
+        "Quote a longer passage so it occurs once, or pick one place with --occurrence N.",
+    )
     QUOTE_WHITESPACE = ErrorType(
-        "EK409", "quote-whitespace", "Quote starts or ends with white space.",
-        "Trim the quote to the words that state the claim.", "warning")
+        "EK409",
+        "quote-whitespace",
+        "Quote starts or ends with white space.",
+        "Trim the quote to the words that state the claim.",
+        "warning",
+    )
 
     # 5xx: published tables
     EXPECTATION_FAILED = ErrorType(
-        "EK501", "expectation-failed", "Expectation {expectation} failed on {table}: {reason}.",
-        "Rebuild with `evidence-kit build`; if it persists, the curated data breaks the rule.")
+        "EK501",
+        "expectation-failed",
+        "Expectation {expectation} failed on {table}: {reason}.",
+        "Rebuild with `evidence-kit build`; if it persists, the curated data breaks the rule.",
+    )
     PUBLISHED_CHECK = ErrorType(
-        "EK502", "published-check-failed", "{reason}.",
-        "Rebuild the published files from valid curated data with `evidence-kit build`.")
+        "EK502",
+        "published-check-failed",
+        "{reason}.",
+        "Rebuild the published files from valid curated data with `evidence-kit build`.",
+    )
     CHECKSUM_MISMATCH = ErrorType(
-        "EK503", "checksum-mismatch",
+        "EK503",
+        "checksum-mismatch",
         "Published file {path} has sha256 {actual}, SHA256SUMS says {expected}.",
-        "Rebuild with `evidence-kit build` or restore the file.")
+        "Rebuild with `evidence-kit build` or restore the file.",
+    )
 
 
 ERR = _Catalogue()
@@ -246,8 +355,10 @@ class Finding(BaseModel):
             if self.column is not None:
                 where += f":{self.column}"
         field = f" [{self.field}]" if self.field else ""
-        return f"{where}: {self.severity} {self.code} {self.name}{field}: {self.message}\n" \
-               f"    fix: {self.fix}"
+        return (
+            f"{where}: {self.severity} {self.code} {self.name}{field}: {self.message}\n"
+            f"    fix: {self.fix}"
+        )
 
 
 class ValidationReport(BaseModel):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from evidence_kit.document import Document, Loc, load_yaml
@@ -58,14 +58,26 @@ TABLES: dict[str, Table] = {
     for t in (
         Table("sources", "Source", "source_id", TypeAdapter(Source), "sources.yaml"),
         Table("claims", "Claim", "claim_id", CLAIM_ADAPTER, "claims.yaml"),
-        Table("assertions", "Assertion", "assertion_id", TypeAdapter(Assertion),
-              "assertions/*.yaml"),
-        Table("interventions", "Intervention", "intervention_id", TypeAdapter(Intervention),
-              "vocabularies/interventions.yaml"),
-        Table("conditions", "Condition", "condition_id", TypeAdapter(Condition),
-              "vocabularies/conditions.yaml"),
-        Table("outcomes", "Outcome", "outcome_id", TypeAdapter(Outcome),
-              "vocabularies/outcomes.yaml"),
+        Table(
+            "assertions", "Assertion", "assertion_id", TypeAdapter(Assertion), "assertions/*.yaml"
+        ),
+        Table(
+            "interventions",
+            "Intervention",
+            "intervention_id",
+            TypeAdapter(Intervention),
+            "vocabularies/interventions.yaml",
+        ),
+        Table(
+            "conditions",
+            "Condition",
+            "condition_id",
+            TypeAdapter(Condition),
+            "vocabularies/conditions.yaml",
+        ),
+        Table(
+            "outcomes", "Outcome", "outcome_id", TypeAdapter(Outcome), "vocabularies/outcomes.yaml"
+        ),
     )
 }
 
@@ -162,27 +174,52 @@ def _read_document(curation: Curation, path: Path) -> Document | None:
         return None
 
 
-def _take_records(curation: Curation, table: Table, document: Document, top_key: str,
-                  inject: dict[str, Any] | None = None) -> None:
+def _take_records(
+    curation: Curation,
+    table: Table,
+    document: Document,
+    top_key: str,
+    inject: dict[str, Any] | None = None,
+) -> None:
     data = document.data
     hint = f"a mapping with the key {top_key!r} holding a list of {table.record} records."
     if not isinstance(data, dict) or not isinstance(data.get(top_key), list):
-        curation.findings.append(ERR.DOCUMENT_SHAPE.at(
-            document.file, line=1, column=1, reason=f"expected a list under {top_key!r}",
-            hint=hint))
+        curation.findings.append(
+            ERR.DOCUMENT_SHAPE.at(
+                document.file,
+                line=1,
+                column=1,
+                reason=f"expected a list under {top_key!r}",
+                hint=hint,
+            )
+        )
         return
     for extra in sorted(set(data) - {top_key, *(inject or {})}):
         line, column = document.position((extra,))
-        curation.findings.append(ERR.DOCUMENT_SHAPE.at(
-            document.file, line=line, column=column, field=extra,
-            reason=f"unexpected top-level key {extra!r}", hint=hint))
+        curation.findings.append(
+            ERR.DOCUMENT_SHAPE.at(
+                document.file,
+                line=line,
+                column=column,
+                field=extra,
+                reason=f"unexpected top-level key {extra!r}",
+                hint=hint,
+            )
+        )
     for index, record in enumerate(data[top_key]):
         loc: Loc = (top_key, index)
         if not isinstance(record, dict):
             line, column = document.position(loc)
-            curation.findings.append(ERR.WRONG_TYPE.at(
-                document.file, line=line, column=column, field=f"{top_key}[{index}]",
-                expected=f"a {table.record} mapping", reason="a record must be a mapping"))
+            curation.findings.append(
+                ERR.WRONG_TYPE.at(
+                    document.file,
+                    line=line,
+                    column=column,
+                    field=f"{top_key}[{index}]",
+                    expected=f"a {table.record} mapping",
+                    reason="a record must be a mapping",
+                )
+            )
             continue
         if inject:
             record = {**inject, **record}
@@ -198,22 +235,44 @@ def _take_assertions(curation: Curation, path: Path, document: Document) -> None
     data = document.data
     source_id = data.get("source_id") if isinstance(data, dict) else None
     if not isinstance(source_id, str):
-        curation.findings.append(ERR.DOCUMENT_SHAPE.at(
-            document.file, line=1, column=1, reason="no source_id at the top of the file",
-            hint="start the file with `source_id: <id>` and then `assertions:`."))
+        curation.findings.append(
+            ERR.DOCUMENT_SHAPE.at(
+                document.file,
+                line=1,
+                column=1,
+                reason="no source_id at the top of the file",
+                hint="start the file with `source_id: <id>` and then `assertions:`.",
+            )
+        )
         return
     if source_id != path.stem:
         line, column = document.position(("source_id",))
-        curation.findings.append(ERR.ASSERTIONS_FILE_SOURCE.at(
-            document.file, line=line, column=column, field="source_id",
-            expected=path.stem, actual=source_id))
-    _take_records(curation, TABLES["assertions"], document, "assertions",
-                  inject={"source_id": source_id})
+        curation.findings.append(
+            ERR.ASSERTIONS_FILE_SOURCE.at(
+                document.file,
+                line=line,
+                column=column,
+                field="source_id",
+                expected=path.stem,
+                actual=source_id,
+            )
+        )
+    _take_records(
+        curation, TABLES["assertions"], document, "assertions", inject={"source_id": source_id}
+    )
 
 
 # pydantic error types -> our catalogue
-_RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short",
-          "too_long", "string_too_short", "string_too_long"}
+_RANGE = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "too_short",
+    "too_long",
+    "string_too_short",
+    "string_too_long",
+}
 _CHOICE = {"literal_error", "enum", "union_tag_invalid"}
 _CUSTOM = {
     "offsets_order": ERR.OFFSETS_ORDER,
@@ -222,9 +281,17 @@ _CUSTOM = {
     "icd10cm_label_mismatch": ERR.ICD_LABEL,
     "retraction_reason": ERR.RETRACTION_REASON,
 }
-_TYPE_NAMES = {"int": "an integer", "float": "a number", "string": "a string", "str": "a string",
-               "bool": "true or false", "list": "a list", "dict": "a mapping",
-               "model": "a mapping", "date": "a date (YYYY-MM-DD)"}
+_TYPE_NAMES = {
+    "int": "an integer",
+    "float": "a number",
+    "string": "a string",
+    "str": "a string",
+    "bool": "true or false",
+    "list": "a list",
+    "dict": "a mapping",
+    "model": "a mapping",
+    "date": "a date (YYYY-MM-DD)",
+}
 
 
 def translate(entry: Entry, table: Table, error: ErrorDetails) -> Finding:
@@ -238,9 +305,11 @@ def translate(entry: Entry, table: Table, error: ErrorDetails) -> Finding:
     name = str(loc[-1]) if loc else table.id_field
     record_name = f"{kind_tag} {table.record}" if kind_tag else table.record
     params: dict[str, Any] = {
-        "record": record_name, "schema": table.schema_file, "reason": error["msg"],
-        "hint": "", "code": (entry.data.get(loc[0]) or {}).get("code") if loc and isinstance(
-            entry.data.get(loc[0]), dict) else "",
+        "record": record_name,
+        "schema": table.schema_file,
+        "reason": error["msg"],
+        "hint": "",
+        "code": "",
     }
     actual = error.get("input")
     if isinstance(actual, dict | list):
@@ -255,9 +324,16 @@ def translate(entry: Entry, table: Table, error: ErrorDetails) -> Finding:
         kind = _CUSTOM[etype]
         if etype == "icd10cm_label_mismatch":
             loc = (*loc, "label")
-            return entry.finding(kind, loc, **{**params, "code": ctx.get("code"),
-                                               "expected": ctx.get("official"),
-                                               "actual": ctx.get("label")})
+            return entry.finding(
+                kind,
+                loc,
+                **{
+                    **params,
+                    "code": ctx.get("code"),
+                    "expected": ctx.get("official"),
+                    "actual": ctx.get("label"),
+                },
+            )
         if etype == "icd10cm_unknown":
             loc = (*loc, "code")
             return entry.finding(kind, loc, **{**params, "actual": ctx.get("code")})
@@ -265,23 +341,46 @@ def translate(entry: Entry, table: Table, error: ErrorDetails) -> Finding:
     if etype in _CHOICE:
         expected = ctx.get("expected") or ctx.get("expected_tags")
         if name == "evidence_basis":
-            return entry.finding(ERR.UNKNOWN_ECO, loc, **{
-                **params, "expected": ", ".join(ECO_CODES), "actual": actual})
+            return entry.finding(
+                ERR.UNKNOWN_ECO,
+                loc,
+                **{**params, "expected": ", ".join(ECO_CODES), "actual": actual},
+            )
         if etype == "union_tag_invalid":
             loc = ("kind",)
-        return entry.finding(ERR.NOT_ALLOWED_VALUE, loc,
-                             **{**params, "expected": expected, "actual": actual})
+        return entry.finding(
+            ERR.NOT_ALLOWED_VALUE, loc, **{**params, "expected": expected, "actual": actual}
+        )
     if etype in _RANGE:
-        bound = next((f"{op} {ctx[k]}" for k, op in (
-            ("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"), ("min_length", "of length >="),
-            ("max_length", "of length <=")) if k in ctx), "within its bounds")
-        return entry.finding(ERR.OUT_OF_RANGE, loc, **{**params, "expected": bound,
-                                                       "actual": actual})
+        bound = next(
+            (
+                f"{op} {ctx[k]}"
+                for k, op in (
+                    ("ge", ">="),
+                    ("gt", ">"),
+                    ("le", "<="),
+                    ("lt", "<"),
+                    ("min_length", "of length >="),
+                    ("max_length", "of length <="),
+                )
+                if k in ctx
+            ),
+            "within its bounds",
+        )
+        return entry.finding(
+            ERR.OUT_OF_RANGE, loc, **{**params, "expected": bound, "actual": actual}
+        )
     if etype == "string_pattern_mismatch":
-        return entry.finding(ERR.PATTERN_MISMATCH, loc, **{**params, "expected": ctx.get(
-            "pattern"), "actual": actual})
+        return entry.finding(
+            ERR.PATTERN_MISMATCH,
+            loc,
+            **{**params, "expected": ctx.get("pattern"), "actual": actual},
+        )
     if etype.endswith(("_type", "_parsing")) or etype.startswith(("date_", "model_")):
         base = etype.split("_")[0]
-        return entry.finding(ERR.WRONG_TYPE, loc, **{
-            **params, "expected": _TYPE_NAMES.get(base, base), "actual": actual})
+        return entry.finding(
+            ERR.WRONG_TYPE,
+            loc,
+            **{**params, "expected": _TYPE_NAMES.get(base, base), "actual": actual},
+        )
     return entry.finding(ERR.INVALID_VALUE, loc, **{**params, "actual": actual})

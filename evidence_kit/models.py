@@ -24,19 +24,26 @@ from typing import Annotated, Any, Literal, Self
 
 import langcodes
 import simple_icd_10_cm as icd
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, TypeAdapter, model_validator
-from pydantic import field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from evidence_kit.vocabulary import (
     AgentType,
+    Currency,
     EcoCode,
     QualityFlag,
     SourceType,
     StatementMode,
     Status,
     SupportType,
-    Currency,
 )
 
 SCHEMA_VERSION = "1.0.0"
@@ -65,35 +72,54 @@ class Record(BaseModel):
 
 
 SourceId = Annotated[
-    str, Field(pattern=r"^s[0-9]{3}$", description="Source identifier, s + three digits "
-               "(the seed's index), e.g. s002.", examples=["s002"])
+    str,
+    Field(
+        pattern=r"^s[0-9]{3}$",
+        description="Source identifier, s + three digits (the seed's index), e.g. s002.",
+        examples=["s002"],
+    ),
 ]
 AssertionId = Annotated[
-    str, Field(pattern=r"^s[0-9]{3}-[0-9]{3}$", description="Assertion identifier: the "
-               "source id, a dash and a three-digit number, e.g. s002-014.",
-               examples=["s002-014"])
+    str,
+    Field(
+        pattern=r"^s[0-9]{3}-[0-9]{3}$",
+        description="Assertion identifier: the "
+        "source id, a dash and a three-digit number, e.g. s002-014.",
+        examples=["s002-014"],
+    ),
 ]
 ClaimId = Annotated[
-    str, Field(pattern=r"^c-[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80,
-               description="Claim identifier: c- and a lower-case slug, e.g. "
-               "c-mn-treats-acne-scars.", examples=["c-mn-treats-acne-scars"])
+    str,
+    Field(
+        pattern=r"^c-[a-z0-9]+(?:-[a-z0-9]+)*$",
+        max_length=80,
+        description="Claim identifier: c- and a lower-case slug, e.g. c-mn-treats-acne-scars.",
+        examples=["c-mn-treats-acne-scars"],
+    ),
 ]
 WorkId = Annotated[
-    str, Field(pattern=r"^w-[a-z0-9]+(?:-[a-z0-9]+)*$", description="Work identifier: "
-               "sources that are versions (translations) of one article share it.")
+    str,
+    Field(
+        pattern=r"^w-[a-z0-9]+(?:-[a-z0-9]+)*$",
+        description="Work identifier: "
+        "sources that are versions (translations) of one article share it.",
+    ),
 ]
 TermId = Annotated[str, Field(pattern=TERM_PATTERN, max_length=64)]
 InterventionRef = Annotated[
-    str, Ref("interventions"),
-    Field(pattern=TERM_PATTERN, description="intervention_id from vocabularies/interventions.yaml")
+    str,
+    Ref("interventions"),
+    Field(pattern=TERM_PATTERN, description="intervention_id from vocabularies/interventions.yaml"),
 ]
 ConditionRef = Annotated[
-    str, Ref("conditions"),
-    Field(pattern=TERM_PATTERN, description="condition_id from vocabularies/conditions.yaml")
+    str,
+    Ref("conditions"),
+    Field(pattern=TERM_PATTERN, description="condition_id from vocabularies/conditions.yaml"),
 ]
 OutcomeRef = Annotated[
-    str, Ref("outcomes"),
-    Field(pattern=TERM_PATTERN, description="outcome_id from vocabularies/outcomes.yaml")
+    str,
+    Ref("outcomes"),
+    Field(pattern=TERM_PATTERN, description="outcome_id from vocabularies/outcomes.yaml"),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -101,16 +127,23 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 class Retractable(Record):
     """Records that can be withdrawn: kept with a reason, never silently dropped."""
 
-    status: Status = Field(default="active", description="active, or retracted (kept with "
-                           "a reason so downstream users see why it went).")
-    retraction_reason: str | None = Field(default=None, min_length=1, description="Why the "
-                                          "record was retracted; required when retracted.")
+    status: Status = Field(
+        default="active",
+        description="active, or retracted (kept with "
+        "a reason so downstream users see why it went).",
+    )
+    retraction_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why the record was retracted; required when retracted.",
+    )
 
     @model_validator(mode="after")
     def _reason_when_retracted(self) -> Self:
         if self.status == "retracted" and not self.retraction_reason:
-            raise PydanticCustomError("retraction_reason",
-                                      "a retracted record needs a retraction_reason")
+            raise PydanticCustomError(
+                "retraction_reason", "a retracted record needs a retraction_reason"
+            )
         return self
 
 
@@ -123,28 +156,33 @@ class Intervention(Record):
     intervention_id: TermId = Field(description="Identifier, a lower-case snake_case slug.")
     label: Text = Field(description="English name.")
     description: str | None = Field(default=None, description="One-sentence definition.")
-    synonyms: list[str] = Field(default_factory=list, description="Other names, in any "
-                                "language, as sources use them.")
+    synonyms: list[str] = Field(
+        default_factory=list, description="Other names, in any language, as sources use them."
+    )
 
 
 class Icd10Code(Record):
     """An ICD-10-CM code with its official description, checked against the code set."""
 
-    code: str = Field(pattern=r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:-[A-Z][0-9][0-9A-Z])?$",
-                      description="ICD-10-CM code, category or block (e.g. L80, L90.5, E08-E13).")
+    code: str = Field(
+        pattern=r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:-[A-Z][0-9][0-9A-Z])?$",
+        description="ICD-10-CM code, category or block (e.g. L80, L90.5, E08-E13).",
+    )
     label: str = Field(description="The code's own ICD-10-CM description, exactly.")
 
     @model_validator(mode="after")
     def _check_code_set(self) -> Self:
         if not icd.is_valid_item(self.code):
             raise PydanticCustomError(
-                "icd10cm_unknown", "ICD-10-CM code {code} does not exist", {"code": self.code})
+                "icd10cm_unknown", "ICD-10-CM code {code} does not exist", {"code": self.code}
+            )
         official = icd.get_description(self.code)
         if self.label != official:
             raise PydanticCustomError(
                 "icd10cm_label_mismatch",
                 "label '{label}' is not the description of {code}: '{official}'",
-                {"label": self.label, "code": self.code, "official": official})
+                {"label": self.label, "code": self.code, "official": official},
+            )
         return self
 
 
@@ -153,8 +191,9 @@ class Condition(Record):
 
     condition_id: TermId = Field(description="Identifier, a lower-case snake_case slug.")
     label: Text = Field(description="English name as the dataset uses it.")
-    icd10cm: Icd10Code | None = Field(default=None, description="ICD-10-CM code and its "
-                                      "official label; null where no code fits.")
+    icd10cm: Icd10Code | None = Field(
+        default=None, description="ICD-10-CM code and its official label; null where no code fits."
+    )
     description: str | None = Field(default=None, description="What the sources mean by it.")
 
 
@@ -172,8 +211,9 @@ class Outcome(Record):
 class QualityFlagEntry(Record):
     """A quality flag on a source and the one-line reason the curator gives for it."""
 
-    flag: QualityFlag = Field(description="commercial_interest, machine_translated or "
-                              "cites_literature.")
+    flag: QualityFlag = Field(
+        description="commercial_interest, machine_translated or cites_literature."
+    )
     reason: Text = Field(description="One line: what in the source justifies the flag.")
 
 
@@ -182,38 +222,55 @@ class CitedReference(Record):
 
     as_stated: Text = Field(description="The reference exactly as the page names it.")
     kind: Literal["journal", "study", "publication"] = Field(description="What is named.")
-    resolved_citation: str | None = Field(default=None, description="Full citation, only "
-                                          "where the curators are sure which work it is.")
-    doi: str | None = Field(default=None, pattern=r"^10\.[0-9]{4,9}/\S+$",
-                            description="DOI of the resolved work, only where sure.")
+    resolved_citation: str | None = Field(
+        default=None,
+        description="Full citation, only where the curators are sure which work it is.",
+    )
+    doi: str | None = Field(
+        default=None,
+        pattern=r"^10\.[0-9]{4,9}/\S+$",
+        description="DOI of the resolved work, only where sure.",
+    )
 
 
 class Source(Retractable):
     """One document as it was captured, its text kept under dataset/texts/."""
 
     source_id: SourceId
-    source_file: str = Field(pattern=r"^[^/\\]+\.txt$", description="The seed's file name, "
-                             "kept as captured, e.g. 002_94964ee6efae5bbd.txt.")
-    text_path: str = Field(description="Path of the text, relative to the dataset "
-                           "directory, e.g. texts/002_94964ee6efae5bbd.txt.")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the text file's "
-                        "bytes (UTF-8, NFC).")
-    language: str = Field(description="BCP-47 language tag of the text: vi, id, sv, "
-                          "zh-Hans, ...", examples=["sv", "zh-Hans"])
+    source_file: str = Field(
+        pattern=r"^[^/\\]+\.txt$",
+        description="The seed's file name, kept as captured, e.g. 002_94964ee6efae5bbd.txt.",
+    )
+    text_path: str = Field(
+        description="Path of the text, relative to the dataset "
+        "directory, e.g. texts/002_94964ee6efae5bbd.txt."
+    )
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="sha256 of the text file's bytes (UTF-8, NFC)."
+    )
+    language: str = Field(
+        description="BCP-47 language tag of the text: vi, id, sv, zh-Hans, ...",
+        examples=["sv", "zh-Hans"],
+    )
     title: str | None = Field(default=None, description="Title as the page gives it.")
     title_en: str | None = Field(default=None, description="English rendering of the title.")
     publisher: str | None = Field(default=None, description="Publisher as the page names it.")
     published_date: dt.date | None = Field(default=None, description="Date the page states.")
     source_type: SourceType = Field(description="What kind of document this is.")
-    work_id: WorkId = Field(description="Sources sharing a work_id are versions of one "
-                            "article and count as one work, not as independent support.")
+    work_id: WorkId = Field(
+        description="Sources sharing a work_id are versions of one "
+        "article and count as one work, not as independent support."
+    )
     work_note: str | None = Field(default=None, description="Why sources share a work.")
-    quality_flags: list[QualityFlagEntry] = Field(default_factory=list, description="Flags "
-                                                  "with their reasons.")
-    cited_references: list[CitedReference] = Field(default_factory=list, description="What "
-                                                   "the page cites, as it names it.")
-    url: str | None = Field(default=None, description="Address the page was captured from, "
-                            "where known.")
+    quality_flags: list[QualityFlagEntry] = Field(
+        default_factory=list, description="Flags with their reasons."
+    )
+    cited_references: list[CitedReference] = Field(
+        default_factory=list, description="What the page cites, as it names it."
+    )
+    url: str | None = Field(
+        default=None, description="Address the page was captured from, where known."
+    )
     notes: str | None = Field(default=None, description="Curators' notes on the source.")
 
     @field_validator("language")
@@ -221,7 +278,8 @@ class Source(Retractable):
     def _bcp47(cls, value: str) -> str:
         if not langcodes.tag_is_valid(value):
             raise PydanticCustomError(
-                "unknown_language", "'{tag}' is not a valid BCP-47 language tag", {"tag": value})
+                "unknown_language", "'{tag}' is not a valid BCP-47 language tag", {"tag": value}
+            )
         return value
 
     @model_validator(mode="after")
@@ -243,45 +301,70 @@ class Assertion(Retractable):
 
     assertion_id: AssertionId
     source_id: Annotated[SourceId, Ref("sources")] = Field(description="The source quoted.")
-    claim_id: Annotated[ClaimId, Ref("claims")] = Field(description="The claim it supports "
-                                                        "(or, when negated, denies).")
-    quote: Text = Field(description="Verbatim text of the source, NFC, as short as the claim "
-                        "allows.")
-    char_start: int = Field(ge=0, description="Offset of the quote's first code point in the "
-                            "NFC source text (0-based).")
-    char_end: int = Field(ge=1, description="Offset just after the quote's last code point "
-                          "(exclusive); char_end > char_start.")
-    prefix: str = Field(max_length=CONTEXT_LENGTH, description=f"Up to {CONTEXT_LENGTH} code "
-                        "points of text just before the quote (W3C TextQuoteSelector).")
-    suffix: str = Field(max_length=CONTEXT_LENGTH, description=f"Up to {CONTEXT_LENGTH} code "
-                        "points of text just after the quote.")
+    claim_id: Annotated[ClaimId, Ref("claims")] = Field(
+        description="The claim it supports (or, when negated, denies)."
+    )
+    quote: Text = Field(
+        description="Verbatim text of the source, NFC, as short as the claim allows."
+    )
+    char_start: int = Field(
+        ge=0, description="Offset of the quote's first code point in the NFC source text (0-based)."
+    )
+    char_end: int = Field(
+        ge=1,
+        description="Offset just after the quote's last code point "
+        "(exclusive); char_end > char_start.",
+    )
+    prefix: str = Field(
+        max_length=CONTEXT_LENGTH,
+        description=f"Up to {CONTEXT_LENGTH} code "
+        "points of text just before the quote (W3C TextQuoteSelector).",
+    )
+    suffix: str = Field(
+        max_length=CONTEXT_LENGTH,
+        description=f"Up to {CONTEXT_LENGTH} code points of text just after the quote.",
+    )
     quote_en: Text = Field(description="Faithful English rendering of the quote, hedges kept.")
     statement_mode: StatementMode = Field(description="How the source states it.")
-    hedge_cue: str | None = Field(default=None, description="The source's own hedging words "
-                                  "(e.g. 'tros', 'diyakini'); required when hedged.")
-    attributed_to: str | None = Field(default=None, description="Whom the source credits "
-                                      "(a study, a journal, doctors); required when attributed.")
+    hedge_cue: str | None = Field(
+        default=None,
+        description="The source's own hedging words "
+        "(e.g. 'tros', 'diyakini'); required when hedged.",
+    )
+    attributed_to: str | None = Field(
+        default=None,
+        description="Whom the source credits "
+        "(a study, a journal, doctors); required when attributed.",
+    )
     support_type: SupportType = Field(description="What the source offers in support.")
     evidence_basis: EcoCode = Field(description="ECO code of what stands behind the statement.")
     agent_type: AgentType = Field(description="Who produced the assertion (Biolink agent type).")
     curator: Text = Field(description="Who curated it (a person or team).")
-    extraction_confidence: float = Field(ge=0.0, le=1.0, description="Curator's confidence, "
-                                         "0 to 1, that the quote states the claim; lowered for "
-                                         "garbled or ambiguous text.")
-    note: str | None = Field(default=None, description="Curator's note (translation issues, "
-                             "reading).")
+    extraction_confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="Curator's confidence, "
+        "0 to 1, that the quote states the claim; lowered for "
+        "garbled or ambiguous text.",
+    )
+    note: str | None = Field(
+        default=None, description="Curator's note (translation issues, reading)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.char_end <= self.char_start:
             raise PydanticCustomError(
-                "offsets_order", "char_end ({end}) must be greater than char_start ({start})",
-                {"end": self.char_end, "start": self.char_start})
+                "offsets_order",
+                "char_end ({end}) must be greater than char_start ({start})",
+                {"end": self.char_end, "start": self.char_start},
+            )
         if self.statement_mode == "hedged" and not self.hedge_cue:
             raise PydanticCustomError("hedge_cue", "a hedged assertion names its hedge_cue")
         if self.statement_mode == "attributed" and not self.attributed_to:
-            raise PydanticCustomError("attributed_to",
-                                      "an attributed assertion names attributed_to")
+            raise PydanticCustomError(
+                "attributed_to", "an attributed assertion names attributed_to"
+            )
         return self
 
 
@@ -292,11 +375,16 @@ class ClaimBase(Retractable):
     """Fields every claim kind shares."""
 
     claim_id: ClaimId
-    statement: Text = Field(description="Canonical English statement of the claim, "
-                            "language-independent and hedge-free (hedges live on assertions).")
+    statement: Text = Field(
+        description="Canonical English statement of the claim, "
+        "language-independent and hedge-free (hedges live on assertions)."
+    )
     subject: InterventionRef = Field(description="The intervention the claim is about.")
-    negated: bool = Field(default=False, description="True when the canonical statement is a "
-                          "negative one (X does not cause Y), as Biolink's negated slot.")
+    negated: bool = Field(
+        default=False,
+        description="True when the canonical statement is a "
+        "negative one (X does not cause Y), as Biolink's negated slot.",
+    )
     notes: str | None = Field(default=None, description="Curators' notes.")
 
     def object_id(self) -> str | None:
@@ -309,7 +397,8 @@ class MechanismClaim(ClaimBase):
 
     kind: Literal["mechanism"]
     predicate: Literal["causes", "increases", "stimulates", "enables"] = Field(
-        description="Biolink-style predicate.")
+        description="Biolink-style predicate."
+    )
     object: OutcomeRef = Field(description="The effect produced.")
 
     def object_id(self) -> str | None:
@@ -322,10 +411,12 @@ class IndicationClaim(ClaimBase):
     kind: Literal["indication"]
     predicate: Literal["treats", "ameliorates", "used_for", "studied_to_treat"] = Field(
         description="treats/ameliorates as stated; used_for for aims; studied_to_treat when "
-        "only studies are cited.")
+        "only studies are cited."
+    )
     condition: ConditionRef = Field(description="The condition or aim.")
-    role: Literal["primary", "adjunct"] = Field(default="primary", description="adjunct when "
-                                                "the source calls it a supporting treatment.")
+    role: Literal["primary", "adjunct"] = Field(
+        default="primary", description="adjunct when the source calls it a supporting treatment."
+    )
     outcome: OutcomeRef | None = Field(default=None, description="The improvement named, if any.")
 
     def object_id(self) -> str | None:
@@ -337,14 +428,17 @@ class CombinationTherapyClaim(ClaimBase):
 
     kind: Literal["combination_therapy"]
     predicate: Literal["treats", "ameliorates"] = Field(description="Biolink-style predicate.")
-    co_interventions: list[InterventionRef] = Field(min_length=1, description="The other "
-                                                    "interventions combined with the subject.")
-    combination_type: Literal["combination", "sequential"] = Field(description="CIViC's "
-                                                                   "combination vs sequential.")
+    co_interventions: list[InterventionRef] = Field(
+        min_length=1, description="The other interventions combined with the subject."
+    )
+    combination_type: Literal["combination", "sequential"] = Field(
+        description="CIViC's combination vs sequential."
+    )
     condition: ConditionRef = Field(description="The condition treated.")
     outcomes: list[OutcomeRef] = Field(default_factory=list, description="What it improved.")
-    severity_grades: list[int] = Field(default_factory=list, description="Grades of the "
-                                       "condition the source names (e.g. 2, 3, 4).")
+    severity_grades: list[int] = Field(
+        default_factory=list, description="Grades of the condition the source names (e.g. 2, 3, 4)."
+    )
 
     def object_id(self) -> str | None:
         return self.condition
@@ -357,11 +451,14 @@ class AdverseEffectClaim(ClaimBase):
     predicate: Literal["has_adverse_event"] = Field(description="Biolink-style predicate.")
     effect: ConditionRef = Field(description="The adverse effect.")
     frequency: Literal["common", "uncommon", "rare", "not_stated"] = Field(
-        default="not_stated", description="How often, as the source says.")
+        default="not_stated", description="How often, as the source says."
+    )
     severity: Literal["mild", "moderate", "severe", "not_stated"] = Field(
-        default="not_stated", description="How severe, as the source says.")
-    expected_reaction: bool | None = Field(default=None, description="True when the source "
-                                           "calls it a normal, expected reaction.")
+        default="not_stated", description="How severe, as the source says."
+    )
+    expected_reaction: bool | None = Field(
+        default=None, description="True when the source calls it a normal, expected reaction."
+    )
     stated_cause: str | None = Field(default=None, description="The cause the source gives.")
 
     def object_id(self) -> str | None:
@@ -385,7 +482,8 @@ class ContraindicationClaim(ClaimBase):
 
     kind: Literal["contraindication"]
     predicate: Literal["contraindicated_in", "use_with_caution_in"] = Field(
-        description="contraindicated_in (avoid) or use_with_caution_in.")
+        description="contraindicated_in (avoid) or use_with_caution_in."
+    )
     condition: ConditionRef = Field(description="The condition or population.")
 
     def object_id(self) -> str | None:
@@ -397,11 +495,15 @@ class ProcedureStepClaim(ClaimBase):
 
     kind: Literal["procedure_step"]
     predicate: Literal["has_procedure_step"] = Field(description="Biolink-style predicate.")
-    step: int | None = Field(default=None, ge=1, description="Position in the sequence the "
-                             "source describes, where it gives one.")
+    step: int | None = Field(
+        default=None,
+        ge=1,
+        description="Position in the sequence the source describes, where it gives one.",
+    )
     action: Text = Field(description="What is done, in English.")
-    co_interventions: list[InterventionRef] = Field(default_factory=list, description="Products "
-                                                    "used in the step.")
+    co_interventions: list[InterventionRef] = Field(
+        default_factory=list, description="Products used in the step."
+    )
 
 
 class AftercareClaim(ClaimBase):
@@ -410,8 +512,9 @@ class AftercareClaim(ClaimBase):
     kind: Literal["aftercare"]
     predicate: Literal["recommends", "advises_against"] = Field(description="Do, or avoid.")
     instruction: Text = Field(description="The instruction, in English.")
-    co_interventions: list[InterventionRef] = Field(default_factory=list, description="Products "
-                                                    "named.")
+    co_interventions: list[InterventionRef] = Field(
+        default_factory=list, description="Products named."
+    )
 
 
 class ScheduleClaim(ClaimBase):
@@ -421,8 +524,9 @@ class ScheduleClaim(ClaimBase):
     predicate: Literal["has_schedule"] = Field(description="Biolink-style predicate.")
     interval_min: int | None = Field(default=None, ge=0, description="Shortest interval.")
     interval_max: int | None = Field(default=None, ge=0, description="Longest interval.")
-    interval_unit: Literal["day", "week", "month"] | None = Field(default=None,
-                                                                  description="Interval unit.")
+    interval_unit: Literal["day", "week", "month"] | None = Field(
+        default=None, description="Interval unit."
+    )
     sessions_min: int | None = Field(default=None, ge=1, description="Fewest sessions.")
     sessions_max: int | None = Field(default=None, ge=1, description="Most sessions.")
 
@@ -431,8 +535,9 @@ class ScheduleClaim(ClaimBase):
         for low, high in (("interval_min", "interval_max"), ("sessions_min", "sessions_max")):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
-                raise PydanticCustomError("range_order", "{low} is greater than {high}",
-                                          {"low": low, "high": high})
+                raise PydanticCustomError(
+                    "range_order", "{low} is greater than {high}", {"low": low, "high": high}
+                )
         if (self.interval_min is not None) != (self.interval_unit is not None):
             raise PydanticCustomError("interval_unit", "an interval needs its interval_unit")
         return self
@@ -447,15 +552,19 @@ class CostClaim(ClaimBase):
     amount_max: float | None = Field(default=None, ge=0, description="Highest amount stated.")
     currency: Currency = Field(description="ISO 4217 currency code.")
     unit: Literal["per_session", "per_course"] = Field(description="What the amount buys.")
-    approximate: bool = Field(default=False, description="True when the source says about, "
-                              "around or from.")
+    approximate: bool = Field(
+        default=False, description="True when the source says about, around or from."
+    )
 
     @model_validator(mode="after")
     def _amounts(self) -> Self:
         if self.amount_min is None and self.amount_max is None:
             raise PydanticCustomError("amount_missing", "a cost names amount_min or amount_max")
-        if (self.amount_min is not None and self.amount_max is not None
-                and self.amount_min > self.amount_max):
+        if (
+            self.amount_min is not None
+            and self.amount_max is not None
+            and self.amount_min > self.amount_max
+        ):
             raise PydanticCustomError("range_order", "amount_min is greater than amount_max")
         return self
 
@@ -465,9 +574,11 @@ class SettingClaim(ClaimBase):
 
     kind: Literal["setting"]
     predicate: Literal["recommended_in", "available_in", "advised_against_in"] = Field(
-        description="Whether the setting is recommended, merely available, or advised against.")
+        description="Whether the setting is recommended, merely available, or advised against."
+    )
     setting: Literal["home", "clinic", "spa", "professional_facility"] = Field(
-        description="The setting.")
+        description="The setting."
+    )
 
 
 class DefinitionClaim(ClaimBase):
@@ -476,8 +587,9 @@ class DefinitionClaim(ClaimBase):
     kind: Literal["definition"]
     predicate: Literal["defined_as"] = Field(description="Biolink-style predicate.")
     definition: Text = Field(description="The definition, in English.")
-    synonyms: list[str] = Field(default_factory=list, description="Other names the source "
-                                "gives, as written.")
+    synonyms: list[str] = Field(
+        default_factory=list, description="Other names the source gives, as written."
+    )
 
 
 Claim = Annotated[
@@ -499,9 +611,18 @@ Claim = Annotated[
 
 CLAIM_ADAPTER: TypeAdapter[Any] = TypeAdapter(Claim)
 CLAIM_TYPES: tuple[type[ClaimBase], ...] = (
-    MechanismClaim, IndicationClaim, CombinationTherapyClaim, AdverseEffectClaim,
-    RiskFactorClaim, ContraindicationClaim, ProcedureStepClaim, AftercareClaim, ScheduleClaim,
-    CostClaim, SettingClaim, DefinitionClaim,
+    MechanismClaim,
+    IndicationClaim,
+    CombinationTherapyClaim,
+    AdverseEffectClaim,
+    RiskFactorClaim,
+    ContraindicationClaim,
+    ProcedureStepClaim,
+    AftercareClaim,
+    ScheduleClaim,
+    CostClaim,
+    SettingClaim,
+    DefinitionClaim,
 )
 
 

@@ -73,16 +73,27 @@ def _check_unique_ids(curation: Curation, dataset: Dataset) -> list[Finding]:
             record_id = getattr(model, table.id_field)
             if record_id in seen:
                 first = seen[record_id]
-                findings.append(entry.finding(
-                    ERR.DUPLICATE_ID, (table.id_field,), id=record_id,
-                    other=f"first at {first.file}:{first.position()[0]}"))
+                findings.append(
+                    entry.finding(
+                        ERR.DUPLICATE_ID,
+                        (table.id_field,),
+                        id=record_id,
+                        other=f"first at {first.file}:{first.position()[0]}",
+                    )
+                )
                 continue
             seen[record_id] = entry
             target[record_id] = model
     for entry, model in curation.models("assertions"):
         if not model.assertion_id.startswith(model.source_id + "-"):
-            findings.append(entry.finding(ERR.ASSERTION_ID_SOURCE, ("assertion_id",),
-                                          expected=model.source_id, actual=model.assertion_id))
+            findings.append(
+                entry.finding(
+                    ERR.ASSERTION_ID_SOURCE,
+                    ("assertion_id",),
+                    expected=model.source_id,
+                    actual=model.assertion_id,
+                )
+            )
     return findings
 
 
@@ -99,9 +110,15 @@ def _check_references(curation: Curation, dataset: Dataset) -> list[Finding]:
                 used[target].add(value)
                 if value not in known[target]:
                     sub = tuple(int(p) if p.isdigit() else p for p in path.split("."))
-                    findings.append(entry.finding(
-                        ERR.DANGLING_REFERENCE, sub, target=TABLES[target].record,
-                        actual=value, hint=_suggest(value, known[target])))
+                    findings.append(
+                        entry.finding(
+                            ERR.DANGLING_REFERENCE,
+                            sub,
+                            target=TABLES[target].record,
+                            actual=value,
+                            hint=_suggest(value, known[target]),
+                        )
+                    )
     supported = {a.claim_id for a in dataset.assertions.values() if a.status == "active"}
     for entry, claim in curation.models("claims"):
         if claim.status == "active" and claim.claim_id not in supported:
@@ -110,8 +127,14 @@ def _check_references(curation: Curation, dataset: Dataset) -> list[Finding]:
         for entry, model in curation.models(vocab):
             term = getattr(model, TABLES[vocab].id_field)
             if term not in used[vocab]:
-                findings.append(entry.finding(ERR.UNUSED_VOCABULARY, (TABLES[vocab].id_field,),
-                                              target=TABLES[vocab].record, id=term))
+                findings.append(
+                    entry.finding(
+                        ERR.UNUSED_VOCABULARY,
+                        (TABLES[vocab].id_field,),
+                        target=TABLES[vocab].record,
+                        id=term,
+                    )
+                )
     return findings
 
 
@@ -131,8 +154,14 @@ def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
             findings.append(entry.finding(ERR.PATH_ESCAPES, ("text_path",), path=source.text_path))
             continue
         if path.name != source.source_file:
-            findings.append(entry.finding(ERR.SOURCE_FILE_NAME, ("source_file",),
-                                          expected=path.name, actual=source.source_file))
+            findings.append(
+                entry.finding(
+                    ERR.SOURCE_FILE_NAME,
+                    ("source_file",),
+                    expected=path.name,
+                    actual=source.source_file,
+                )
+            )
         display = curation.display(path)
         if not path.is_file():
             findings.append(entry.finding(ERR.FILE_MISSING, ("text_path",), path=display))
@@ -140,8 +169,15 @@ def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
         data = path.read_bytes()
         actual = sha256_bytes(data)
         if actual != source.sha256:
-            findings.append(entry.finding(ERR.HASH_MISMATCH, ("sha256",), path=display,
-                                          expected=source.sha256, actual=actual))
+            findings.append(
+                entry.finding(
+                    ERR.HASH_MISMATCH,
+                    ("sha256",),
+                    path=display,
+                    expected=source.sha256,
+                    actual=actual,
+                )
+            )
             continue
         try:
             text = read_text(path, display)
@@ -177,22 +213,38 @@ def check_quote(entry: Entry, assertion: Assertion, text: str) -> list[Finding]:
     if not is_nfc(quote):
         return [entry.finding(ERR.QUOTE_NOT_NFC, ("quote",), **params)]
     if end > len(text):
-        return [entry.finding(ERR.QUOTE_OFFSETS_PAST_END, ("char_end",), **params,
-                              expected=f"<= {len(text)}", actual=end)]
+        return [
+            entry.finding(
+                ERR.QUOTE_OFFSETS_PAST_END,
+                ("char_end",),
+                **params,
+                expected=f"<= {len(text)}",
+                actual=end,
+            )
+        ]
     found = text[start:end]
     if found != quote:
         places = locate(text, quote)
-        hint = (f"; the quote occurs at {', '.join(f'[{s.start}:{s.end})' for s in places)}"
-                if places else "; the quote does not occur anywhere in the text")
-        return [entry.finding(ERR.QUOTE_MISMATCH, ("quote",), **params, hint=hint,
-                              expected=found, actual=quote)]
+        hint = (
+            f"; the quote occurs at {', '.join(f'[{s.start}:{s.end})' for s in places)}"
+            if places
+            else "; the quote does not occur anywhere in the text"
+        )
+        return [
+            entry.finding(
+                ERR.QUOTE_MISMATCH, ("quote",), **params, hint=hint, expected=found, actual=quote
+            )
+        ]
     findings = []
     prefix, suffix = context(text, Span(start, end))
-    for name, want, got in (("prefix", prefix, assertion.prefix),
-                            ("suffix", suffix, assertion.suffix)):
+    for name, want, got in (
+        ("prefix", prefix, assertion.prefix),
+        ("suffix", suffix, assertion.suffix),
+    ):
         if want != got:
-            findings.append(entry.finding(ERR.CONTEXT_MISMATCH, (name,), **params,
-                                          expected=want, actual=got))
+            findings.append(
+                entry.finding(ERR.CONTEXT_MISMATCH, (name,), **params, expected=want, actual=got)
+            )
     if quote != quote.strip():
         findings.append(entry.finding(ERR.QUOTE_WHITESPACE, ("quote",), **params))
     return findings
