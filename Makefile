@@ -8,10 +8,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup build test lint clean bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,spark]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -22,11 +22,12 @@ Certainty starts at ``very_low`` (web pages and clinic marketing, GRADE's floor)
 Then one level down (never below ``very_low``) when every supporting assertion is
 hedged or conditional, and one level down when an active assertion denies the claim.
 
-Confidence = base(best evidence basis) + 0.10 per extra independent work (at most
-+0.20), times 0.85 if every supporting assertion is hedged or conditional, times 0.85 if
-every supporting work has a commercial interest, times 0.90 if every supporting source
-is machine-translated, times the mean extraction confidence, times the share of
-supporting among supporting-plus-denying assertions; rounded to three decimals.
+Confidence = base(best evidence basis) (0.70 instead when a peer-reviewed article backs
+the claim with a referenced study) + 0.10 per extra independent work (at most +0.20),
+times 0.85 if every supporting assertion is hedged or conditional, times 0.85 if every
+supporting work has a commercial interest, times 0.90 if every supporting source is
+machine-translated, times the mean extraction confidence, times the share of supporting
+among supporting-plus-denying assertions; rounded to three decimals.
 
 >>> from evidence_kit.certainty import BASE
 >>> BASE["ECO:0006017"] > BASE["ECO:0000303"]
@@ -35,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -127,7 +129,8 @@ def assess(assertions: Iterable[Assertion], sources: dict[str, Source]) -> Asses
     if machine:
         confidence *= 0.90
         factors.append("only machine-translated sources")
-    confidence *= sum(a.extraction_confidence for a in support) / len(support)
+    # fsum: exact, so the order the assertions come in cannot change the rounded result
+    confidence *= math.fsum(a.extraction_confidence for a in support) / len(support)
     if denying:
         confidence *= len(support) / (len(support) + len(denying))
         factors.append(f"{len(denying)} denying assertion(s)")

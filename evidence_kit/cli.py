@@ -191,6 +191,34 @@ def schema(out: Path, check: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("validations"),
+    show_default=True,
+    help="Directory to write into.",
+)
+@click.option("--check", is_flag=True, help="Only compare; exit 1 if the files differ.")
+def suites(out: Path, check: bool) -> None:
+    """Generate the Great Expectations suites (one JSON per published table).
+
+    \b
+    Example:
+        evidence-kit suites --out validations
+        evidence-kit suites --check
+    """
+    from evidence_kit.expectations import stale_suites, write_suites
+
+    if check:
+        stale = stale_suites(out)
+        for path in stale:
+            click.echo(f"{path}: out of date; run `evidence-kit suites --out {out}`", err=True)
+        sys.exit(1 if stale else 0)
+    for path in write_suites(out):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
 @DATASET_ARGUMENT
 @_fail_cleanly
 def build(dataset_dir: Path) -> None:

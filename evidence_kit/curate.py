@@ -16,6 +16,7 @@ suffix: " och förtorkar"
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from evidence_kit.document import load_yaml, read_text
@@ -97,6 +98,18 @@ def _place(text: str, span: Span) -> str:
     return f"[{span.start}:{span.end}) at line {line}, column {column}"
 
 
+# characters YAML does not allow raw (C1 controls, U+FFFE ...) or may read as a line break
+_YAML_ESCAPE = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029\ufeff]"
+)
+
+
 def _yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar (JSON string syntax is valid YAML)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML double-quoted scalar that reads back as ``value``.
+
+    JSON string syntax is valid YAML; on top of it, characters YAML rejects or folds
+    (such as U+0085 from mis-decoded web pages) are written as ``\\uXXXX`` escapes.
+    """
+    return _YAML_ESCAPE.sub(
+        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False)
+    )

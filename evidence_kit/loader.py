@@ -17,6 +17,7 @@ against its model, and all problems come back as findings with file, line and fi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,9 @@ class Curation:
     root: Path
     entries: dict[str, list[Entry]] = field(default_factory=lambda: {t: [] for t in TABLES})
     findings: list[Finding] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+    """Tables with a file that could not be read: checks across tables skip what they
+    cannot know (a broken claims.yaml does not make every claim_id dangling)."""
 
     def models(self, table: str) -> Iterator[tuple[Entry, Any]]:
         """The entries of ``table`` that validated, with their models."""
@@ -152,14 +156,24 @@ def read_curation(root: Path) -> Curation:
             continue
         path = root / table.path
         document = _read_document(curation, path)
-        if document is not None:
-            _take_records(curation, table, document, top_key=table.name)
+        if document is None or not _take_records(curation, table, document, top_key=table.name):
+            curation.unreadable.add(table.name)
     assertion_dir = root / "assertions"
     for path in sorted(assertion_dir.glob("*.yaml")) if assertion_dir.is_dir() else []:
         document = _read_document(curation, path)
-        if document is not None:
-            _take_assertions(curation, path, document)
+        if document is None or not _take_assertions(curation, path, document):
+            curation.unreadable.add("assertions")
     return curation
+
+
+def validate_record(table: Table, record: dict[str, Any]) -> Any:
+    """The record's model, validated strictly with JSON's types.
+
+    Strict JSON-mode validation accepts exactly the types the JSON Schema does: a quoted
+    ``"12"`` is not an integer and ``yes`` is not ``true``, so a record that passes here
+    also passes ``schema/*.schema.json``.  Raises :class:`pydantic.ValidationError`.
+    """
+    return table.adapter.validate_json(json.dumps(record, ensure_ascii=False), strict=True)
 
 
 def _read_document(curation: Curation, path: Path) -> Document | None:
@@ -180,7 +194,8 @@ def _take_records(
     document: Document,
     top_key: str,
     inject: dict[str, Any] | None = None,
-) -> None:
+) -> bool:
+    """Take the records of one file; False when the file's top level is unusable."""
     data = document.data
     hint = f"a mapping with the key {top_key!r} holding a list of {table.record} records."
     if not isinstance(data, dict) or not isinstance(data.get(top_key), list):
@@ -193,7 +208,7 @@ def _take_records(
                 hint=hint,
             )
         )
-        return
+        return False
     for extra in sorted(set(data) - {top_key, *(inject or {})}):
         line, column = document.position((extra,))
         curation.findings.append(
@@ -226,12 +241,13 @@ def _take_records(
         entry = Entry(table.name, document, loc, record)
         curation.entries[table.name].append(entry)
         try:
-            entry.model = table.adapter.validate_python(record)
+            entry.model = validate_record(table, record)
         except ValidationError as exc:
             curation.findings.extend(translate(entry, table, e) for e in exc.errors())
+    return True
 
 
-def _take_assertions(curation: Curation, path: Path, document: Document) -> None:
+def _take_assertions(curation: Curation, path: Path, document: Document) -> bool:
     data = document.data
     source_id = data.get("source_id") if isinstance(data, dict) else None
     if not isinstance(source_id, str):
@@ -244,8 +260,10 @@ def _take_assertions(curation: Curation, path: Path, document: Document) -> None
                 hint="start the file with `source_id: <id>` and then `assertions:`.",
             )
         )
-        return
+        return False
     if source_id != path.stem:
+        # which source the quotes belong to is unclear: checking them against either
+        # text would bury this one mistake under a mismatch per quote
         line, column = document.position(("source_id",))
         curation.findings.append(
             ERR.ASSERTIONS_FILE_SOURCE.at(
@@ -257,7 +275,8 @@ def _take_assertions(curation: Curation, path: Path, document: Document) -> None
                 actual=source_id,
             )
         )
-    _take_records(
+        return False
+    return _take_records(
         curation, TABLES["assertions"], document, "assertions", inject={"source_id": source_id}
     )
 
@@ -281,6 +300,13 @@ _CUSTOM = {
     "icd10cm_label_mismatch": ERR.ICD_LABEL,
     "retraction_reason": ERR.RETRACTION_REASON,
 }
+# errors of a whole record, located at the field a curator has to change
+_RECORD_ERROR_FIELD = {
+    "offsets_order": "char_end",
+    "retraction_reason": "status",
+    "hedge_cue": "statement_mode",
+    "attributed_to": "statement_mode",
+}
 _TYPE_NAMES = {
     "int": "an integer",
     "float": "a number",
@@ -301,6 +327,8 @@ def translate(entry: Entry, table: Table, error: ErrorDetails) -> Finding:
     if kind_tag is not None:
         loc = loc[1:]
     etype = error["type"]
+    if etype in _RECORD_ERROR_FIELD:
+        loc = (*loc, _RECORD_ERROR_FIELD[etype])
     ctx = error.get("ctx") or {}
     name = str(loc[-1]) if loc else table.id_field
     record_name = f"{kind_tag} {table.record}" if kind_tag else table.record
@@ -347,7 +375,7 @@ def translate(entry: Entry, table: Table, error: ErrorDetails) -> Finding:
                 **{**params, "expected": ", ".join(ECO_CODES), "actual": actual},
             )
         if etype == "union_tag_invalid":
-            loc = ("kind",)
+            loc, actual = ("kind",), ctx.get("tag")
         return entry.finding(
             ERR.NOT_ALLOWED_VALUE, loc, **{**params, "expected": expected, "actual": actual}
         )

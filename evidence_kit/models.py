@@ -19,6 +19,7 @@ in :mod:`evidence_kit.loader` and :mod:`evidence_kit.validator`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self
 
@@ -51,6 +52,8 @@ CONTEXT_LENGTH = 32
 """How many code points of text before and after a quote are stored as prefix/suffix."""
 
 TERM_PATTERN = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
+BCP47_SYNTAX = r"[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8})*"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ class Source(Retractable):
         "directory, e.g. texts/002_94964ee6efae5bbd.txt."
     )
     sha256: str = Field(
-        pattern=r"^[0-9a-f]{64}$", description="sha256 of the text file's bytes (UTF-8, NFC)."
+        pattern=SHA256_PATTERN, description="sha256 of the text file's bytes (UTF-8, NFC)."
     )
     language: str = Field(
         description="BCP-47 language tag of the text: vi, id, sv, zh-Hans, ...",
@@ -276,7 +279,8 @@ class Source(Retractable):
     @field_validator("language")
     @classmethod
     def _bcp47(cls, value: str) -> str:
-        if not langcodes.tag_is_valid(value):
+        # langcodes also parses locale ids such as zh_Hans; BCP-47 separates with hyphens
+        if not re.fullmatch(BCP47_SYNTAX, value) or not langcodes.tag_is_valid(value):
             raise PydanticCustomError(
                 "unknown_language", "'{tag}' is not a valid BCP-47 language tag", {"tag": value}
             )

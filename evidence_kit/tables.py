@@ -60,6 +60,7 @@ SOURCE_FIELDS = [
     _field("title_en", pa.string(), "English rendering of the title."),
     _field("publisher", pa.string(), "Publisher as the page names it; null if unstated."),
     _field("published_date", pa.date32(), "Publication date the page states; null if none."),
+    _field("url", pa.string(), "Address the page was captured from, where known."),
     _req(
         "source_type",
         CATEGORY,
@@ -70,6 +71,7 @@ SOURCE_FIELDS = [
         pa.string(),
         "Work identifier; translations of one article share it and count as one work.",
     ),
+    _field("work_note", pa.string(), "Why sources share a work (e.g. they are translations)."),
     _req("commercial_interest", pa.bool_(), "True when the publisher sells the treatment."),
     _field("commercial_interest_reason", pa.string(), "Why the flag is set."),
     _req("machine_translated", pa.bool_(), "True when the text shows automatic translation."),
@@ -118,7 +120,9 @@ CLAIM_FIELDS = [
     ),
     _field("combination_type", CATEGORY, "combination or sequential (combination therapy)."),
     _field(
-        "outcomes", pa.string(), "outcome_ids improved (combination therapy), separated by ' | '."
+        "outcomes",
+        pa.string(),
+        "outcome_ids improved (combination therapy, indication), separated by ' | '.",
     ),
     _field("severity_grades", pa.string(), "Grades of the condition named, e.g. '2 | 3 | 4'."),
     _field("role", CATEGORY, "primary or adjunct (indications)."),
@@ -130,6 +134,9 @@ CLAIM_FIELDS = [
         pa.string(),
         "Kind-specific text: the stated cause, risk factor, "
         "procedure action, aftercare instruction or definition.",
+    ),
+    _field(
+        "synonyms", pa.string(), "Other names the source gives (definition), separated by ' | '."
     ),
     _field("step", pa.int32(), "Position of a procedure step in the source's sequence."),
     _field("setting", CATEGORY, "home, clinic, spa or professional_facility (setting)."),

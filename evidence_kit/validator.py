@@ -9,15 +9,17 @@ also returns the typed :class:`Dataset` that publishing builds from.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from evidence_kit.document import read_text
 from evidence_kit.errors import ERR, EvidenceKitError, Finding, ValidationReport
 from evidence_kit.loader import TABLES, Curation, Entry, read_curation
 from evidence_kit.models import (
+    SHA256_PATTERN,
     Assertion,
     ClaimBase,
     Condition,
@@ -108,7 +110,7 @@ def _check_references(curation: Curation, dataset: Dataset) -> list[Finding]:
         for entry, model in curation.models(name):
             for path, target, value in references(model):
                 used[target].add(value)
-                if value not in known[target]:
+                if value not in known[target] and target not in curation.unreadable:
                     sub = tuple(int(p) if p.isdigit() else p for p in path.split("."))
                     findings.append(
                         entry.finding(
@@ -119,10 +121,13 @@ def _check_references(curation: Curation, dataset: Dataset) -> list[Finding]:
                             hint=_suggest(value, known[target]),
                         )
                     )
-    supported = {a.claim_id for a in dataset.assertions.values() if a.status == "active"}
-    for entry, claim in curation.models("claims"):
-        if claim.status == "active" and claim.claim_id not in supported:
-            findings.append(entry.finding(ERR.ORPHAN_CLAIM, ("claim_id",), id=claim.claim_id))
+    findings += _check_claims_supported(curation)
+    if "claims" in curation.unreadable:  # which terms claims use is unknown
+        return findings
+    for entry in curation.entries["claims"]:
+        if entry.model is None:  # an invalid claim still uses its terms: no false warning
+            for vocab in ("interventions", "conditions", "outcomes"):
+                used[vocab] |= set(_strings_in(entry.data))
     for vocab in ("interventions", "conditions", "outcomes"):
         for entry, model in curation.models(vocab):
             term = getattr(model, TABLES[vocab].id_field)
@@ -138,6 +143,35 @@ def _check_references(curation: Curation, dataset: Dataset) -> list[Finding]:
     return findings
 
 
+def _check_claims_supported(curation: Curation) -> list[Finding]:
+    """Every active claim needs an active assertion; an assertion that failed its own
+    checks still counts (its error is reported), and an unreadable assertions file
+    leaves the question open."""
+    if "assertions" in curation.unreadable:
+        return []
+    supported = {
+        e.data.get("claim_id")
+        for e in curation.entries["assertions"]
+        if e.data.get("status", "active") == "active"
+    }
+    return [
+        entry.finding(ERR.ORPHAN_CLAIM, ("claim_id",), id=claim.claim_id)
+        for entry, claim in curation.models("claims")
+        if claim.status == "active" and claim.claim_id not in supported
+    ]
+
+
+def _strings_in(data: Any) -> list[str]:
+    """Every string value in raw record data, lists and mappings included."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for v in data.values() for s in _strings_in(v)]
+    if isinstance(data, list):
+        return [s for v in data for s in _strings_in(v)]
+    return []
+
+
 def _suggest(value: str, known: set[str]) -> str:
     import difflib
 
@@ -145,10 +179,36 @@ def _suggest(value: str, known: set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+class _TextFields(NamedTuple):
+    source_id: str
+    source_file: str
+    text_path: str
+    sha256: str
+
+
+def _text_fields(entry: Entry) -> _TextFields | None:
+    """What the text checks need from a source record: from its model, or, when another
+    field of the record is wrong, from its raw data (one typo in a source's title must
+    not hide every problem of its text and quotes).  None when these fields are broken
+    themselves (reported already)."""
+    if entry.model is not None:
+        return _TextFields(*(getattr(entry.model, f) for f in _TextFields._fields))
+    values = [v for v in (entry.data.get(f) for f in _TextFields._fields) if isinstance(v, str)]
+    if len(values) != len(_TextFields._fields):
+        return None
+    fields = _TextFields(*values)
+    if re.fullmatch(SHA256_PATTERN, fields.sha256) is None:
+        return None
+    return fields
+
+
 def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
     findings: list[Finding] = []
     root = curation.root.resolve()
-    for entry, source in curation.models("sources"):
+    for entry in curation.entries["sources"]:
+        source = _text_fields(entry)
+        if source is None:
+            continue
         path = (curation.root / source.text_path).resolve()
         if not path.is_relative_to(root):
             findings.append(entry.finding(ERR.PATH_ESCAPES, ("text_path",), path=source.text_path))
@@ -187,7 +247,7 @@ def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
         if not is_nfc(text):
             findings.append(ERR.TEXT_NOT_NFC.at(display, path=display))
             continue
-        dataset.texts[source.source_id] = text
+        dataset.texts.setdefault(source.source_id, text)
     return findings
 
 

@@ -1,0 +1,92 @@
+"""evidence-kit: a typed, provenance-first dataset of claims about microneedling.
+
+The published tables ship inside the package, so analysts need nothing but
+``pip install evidence-kit``:
+
+>>> import evidence_kit
+>>> evidence_kit.list_tables()
+['sources', 'claims', 'assertions', 'evidence']
+
+``load("evidence")`` returns a pandas DataFrame, ``load("claims", as_arrow=True)`` a
+``pyarrow.Table`` whose fields carry their descriptions.  In a wheel the Parquet files
+are package data (``evidence_kit/data``); in a source checkout (editable install) they
+are read from ``dataset/parquet``.  Nothing is read or downloaded at import time, and
+pandas and pyarrow are imported only when a table is loaded.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
+
+from evidence_kit.errors import ERR, EvidenceKitError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+try:
+    __version__ = version("evidence-kit")
+except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
+    __version__ = "0+unknown"
+
+__all__ = ["TableName", "__version__", "data_dir", "list_tables", "load"]
+
+TableName = Literal["sources", "claims", "assertions", "evidence"]
+_TABLES: tuple[TableName, ...] = ("sources", "claims", "assertions", "evidence")
+_CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "dataset" / "parquet"
+
+
+def list_tables() -> list[str]:
+    """Names of the published tables, in the order of the published contract."""
+    return list(_TABLES)
+
+
+def data_dir() -> Traversable:
+    """Where the Parquet files are: the package's own data, else the checkout's.
+
+    Raises :class:`EvidenceKitError` when neither holds the published files.
+    """
+    packaged = files("evidence_kit") / "data"
+    if (packaged / "evidence.parquet").is_file():
+        return packaged
+    if (_CHECKOUT_DATA / "evidence.parquet").is_file():
+        return _CHECKOUT_DATA
+    raise EvidenceKitError(
+        [
+            ERR.FILE_MISSING.at(
+                str(_CHECKOUT_DATA),
+                path="evidence_kit/data/evidence.parquet (or dataset/parquet/ in a checkout)",
+            )
+        ]
+    )
+
+
+@overload
+def load(name: TableName, *, as_arrow: Literal[False] = False) -> pd.DataFrame: ...
+
+
+@overload
+def load(name: TableName, *, as_arrow: Literal[True]) -> pa.Table: ...
+
+
+def load(name: TableName, *, as_arrow: bool = False) -> pd.DataFrame | pa.Table:
+    """One published table as a pandas DataFrame, or as a pyarrow Table with ``as_arrow``.
+
+    Categorical columns come back as pandas ``category`` (Arrow dictionary) columns.
+    An unknown ``name`` raises :class:`UsageError` naming the valid choices.
+    """
+    if name not in _TABLES:
+        raise UsageError(
+            f"unknown table {name!r}",
+            f"choose one of: {', '.join(_TABLES)} (see evidence_kit.list_tables())",
+            file="evidence_kit.load",
+        )
+    import pyarrow.parquet as pq
+
+    with as_file(data_dir() / f"{name}.parquet") as path:
+        table = pq.read_table(path)
+    return table if as_arrow else table.to_pandas()

@@ -1,0 +1,107 @@
+"""The dataset card: Datasheets sections, a current column reference, true examples."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+import evidence_kit
+from evidence_kit import card, metadata, publish
+from evidence_kit.tables import TABLES
+
+try:
+    from publish_data import COUNTS, write_synthetic_dataset
+except ModuleNotFoundError:  # tests/ became a package
+    from tests.publish_data import COUNTS, write_synthetic_dataset
+
+REPO = Path(__file__).resolve().parent.parent
+SECTIONS = [
+    "Motivation",
+    "Composition",
+    "Collection process",
+    "Preprocessing, cleaning and labelling",
+    "Uses",
+    "Distribution",
+    "Maintenance",
+    "Example queries",
+    "Table and column reference",
+]
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    root = write_synthetic_dataset(tmp_path / "ds")
+    publish.build(root)
+    return root
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def test_card_has_the_datasheet_sections_licence_and_disclaimer(built: Path) -> None:
+    text = (built / "README.md").read_text("utf-8")
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings == SECTIONS
+    release = metadata.read_release(built)
+    assert release.license in text and release.license_url in text
+    assert text.count(card.NOT_MEDICAL_ADVICE) >= 2
+    assert f"Version {release.version}, released {release.release_date}" in text
+    for name, table in TABLES.items():
+        assert f"| `parquet/{table.file_name}` | {COUNTS[name]} |" in text
+    assert "| s002 | zh-Hans | Microneedling beauty | 示例医院 | clinic_marketing_page |" in text
+
+
+def test_column_reference_lists_every_column_with_its_description(built: Path) -> None:
+    text = (built / "README.md").read_text("utf-8")
+    reference = text.split("## Table and column reference", 1)[1]
+    for table in TABLES.values():
+        section = reference.split(f"### `{table.file_name}`", 1)[1].split("\n### ", 1)[0]
+        rows = re.findall(r"^\| `([a-z0-9_]+)` \| (.+?) \| (yes|) \| (.*) \|$", section, re.M)
+        assert [r[0] for r in rows] == table.schema.names
+        for (_, kind, required, described), field in zip(rows, table.schema, strict=True):
+            assert described == metadata.description(field).replace("|", "\\|")
+            assert (required == "yes") is not field.nullable
+            assert kind == card.render_type(field.type)
+
+
+def test_committed_card_is_current() -> None:
+    """dataset/README.md is what `evidence-kit build` renders from the committed files."""
+    dataset = REPO / "dataset"
+    if not (dataset / "parquet" / "evidence.parquet").is_file():
+        pytest.fail("dataset/parquet is not built: run `.venv/bin/evidence-kit build dataset`")
+    expected = card.render_card(dataset, metadata.read_release(dataset))
+    committed = (dataset / "README.md").read_text("utf-8")
+    assert committed == expected, (
+        "dataset/README.md is out of date: run `.venv/bin/evidence-kit build dataset`"
+    )
+
+
+def test_duckdb_example_runs_on_the_published_files(built: Path, monkeypatch) -> None:
+    text = (built / "README.md").read_text("utf-8")
+    [sql] = code_blocks(text, "sql")
+    monkeypatch.chdir(built)
+    rows = duckdb.sql(sql).fetchall()
+    active = pd.read_parquet(built / "parquet" / "claims.parquet").query("status == 'active'")
+    assert sum(r[1] for r in rows) == len(active)
+    assert {r[0] for r in rows} == set(active["kind"].astype(str))
+
+
+def test_pandas_examples_run(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evidence_kit, "_CHECKOUT_DATA", built / "parquet")
+    text = (built / "README.md").read_text("utf-8")
+    blocks = code_blocks(text, "python")
+    assert len(blocks) == 2
+    for block in blocks:
+        namespace: dict[str, object] = {}
+        exec(block, namespace)
+    top = namespace["top"]
+    assert isinstance(top, pd.DataFrame)
+    evidence = pd.read_parquet(built / "parquet" / "evidence.parquet")
+    statuses = evidence[["status", "claim_status", "source_status"]].astype(str)
+    assert len(top) == (statuses == "active").all(axis=1).sum() == 10
+    assert list(top["confidence"]) == sorted(top["confidence"], reverse=True)

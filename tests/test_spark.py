@@ -1,0 +1,92 @@
+"""The committed suites with GX's Spark engine (local[2]) find what the pandas engine finds.
+
+One Spark session for the module (starting Spark costs seconds on two cores); the
+seeded-defects tables of tests/published_tables.py are validated with both engines
+through :func:`validate_published`, and the expectation findings must agree.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidence_kit import expectations as ex
+from evidence_kit.errors import Finding
+from evidence_kit.published import validate_published
+
+try:
+    from published_tables import (
+        EXPECTED_DEFECTS,
+        failures,
+        seed_defects,
+        valid_rows,
+        write_published,
+    )
+except ModuleNotFoundError:  # tests/ became a package
+    from tests.published_tables import (
+        EXPECTED_DEFECTS,
+        failures,
+        seed_defects,
+        valid_rows,
+        write_published,
+    )
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """The one local[2] session of this module, stopped at the end."""
+    session = ex.spark_session()
+    yield session
+    session.stop()
+
+
+def _summary(findings: list[Finding]) -> list[tuple[str, str | None, str, list[Any]]]:
+    """EK501 findings without the order of their examples (Spark need not keep it)."""
+    return sorted(
+        (
+            Path(f.file).name,
+            f.field,
+            f.message.split(", e.g.")[0],
+            sorted(json.loads(f.actual or "[]"), key=json.dumps),
+        )
+        for f in findings
+        if f.code == "EK501"
+    )
+
+
+def test_spark_finds_the_same_failing_expectations_as_pandas(spark: Any, tmp_path: Path) -> None:
+    directory = write_published(tmp_path, seed_defects(valid_rows()))
+    with_spark = validate_published(directory, engine="spark")
+    assert spark.sparkContext.master == "local[2]"
+    with_pandas = validate_published(directory, engine="pandas")
+    assert failures(with_spark.findings) == EXPECTED_DEFECTS
+    assert _summary(with_spark.findings) == _summary(with_pandas.findings)
+    assert with_spark.stats == with_pandas.stats
+    assert with_spark.stats["expectations"] > 150
+
+
+def test_spark_is_not_started_at_import(tmp_path: Path) -> None:
+    """Importing the package, the CLI and the validators must not start a JVM.
+
+    Run as a script file, not ``python -c`` (pyspark can swallow a bare -c run).
+    """
+    script = tmp_path / "imports.py"
+    script.write_text(
+        "import json, sys\n"
+        "import evidence_kit.cli, evidence_kit.expectations, evidence_kit.published\n"
+        "print(json.dumps({'pyspark': 'pyspark' in sys.modules,"
+        " 'py4j': 'py4j' in sys.modules}))\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"pyspark": False, "py4j": False}
