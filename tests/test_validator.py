@@ -494,3 +494,16 @@ def test_duplicate_assertion(mini, validate_json, line):
         line(S000, 'quote: "Behandlingen bör', 2),
     )
     assert "s000-004" in finding.message
+
+
+@pytest.mark.parametrize(
+    "file",
+    [SOURCES, CLAIMS, CONDITIONS, OUTCOMES, Path("mini/vocabularies/interventions.yaml"), S000],
+)
+def test_an_unreadable_file_is_one_error_not_a_cascade(mini, validate_json, file):
+    """Records pointing into a file that cannot be read are not reported as dangling,
+    and claims are not orphans because their assertions file is broken."""
+    file.write_text(file.read_text("utf-8") + "  - [unclosed\n", encoding="utf-8")
+    run = validate_json(mini)
+    assert run.exit_code == 1
+    assert [(f.code, f.file) for f in run.report.findings] == [("EK103", str(file))]
