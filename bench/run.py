@@ -121,6 +121,20 @@ def widen_assertion_ids() -> None:
         ]
 
 
+def peak_memory() -> int:
+    """Peak resident memory of this process in bytes.
+
+    ``VmHWM`` belongs to the process image, so unlike ``ru_maxrss`` (which Linux carries
+    over ``execve``) it does not include the parent's peak.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def child(method: str, parquet: Path) -> None:
     """Run one method in this process; print seconds, peak memory and findings as JSON.
 
@@ -142,7 +156,7 @@ def child(method: str, parquet: Path) -> None:
     began = time.perf_counter()
     found = RUNNERS[method](parquet)
     seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_memory()
     print(json.dumps({"seconds": seconds, "peak_bytes": peak, "findings": found}))
 
 

@@ -395,6 +395,10 @@ class ClaimBase(Retractable):
         """The main object of the claim (condition, outcome ...), for the flat tables."""
         return None
 
+    def object_table(self) -> str:
+        """The vocabulary :meth:`object_id` points into."""
+        return "conditions"
+
 
 class MechanismClaim(ClaimBase):
     """How the intervention is said to work."""
@@ -407,6 +411,9 @@ class MechanismClaim(ClaimBase):
 
     def object_id(self) -> str | None:
         return self.object
+
+    def object_table(self) -> str:
+        return "outcomes"
 
 
 class IndicationClaim(ClaimBase):
@@ -585,6 +592,23 @@ class SettingClaim(ClaimBase):
     )
 
 
+class ComparisonClaim(ClaimBase):
+    """The intervention compared with another on one attribute, as the source compares them."""
+
+    kind: Literal["comparison"]
+    predicate: Literal["less_than", "more_than", "similar_to"] = Field(
+        description="Direction of the comparison on the attribute (less invasive than ...)."
+    )
+    comparator: InterventionRef = Field(description="The intervention compared with.")
+    attribute: Text = Field(description="What is compared, e.g. invasiveness.")
+
+    def object_id(self) -> str | None:
+        return self.comparator
+
+    def object_table(self) -> str:
+        return "interventions"
+
+
 class DefinitionClaim(ClaimBase):
     """What the intervention is, and the other names it goes by."""
 
@@ -608,6 +632,7 @@ Claim = Annotated[
     | ScheduleClaim
     | CostClaim
     | SettingClaim
+    | ComparisonClaim
     | DefinitionClaim,
     Discriminator("kind"),
 ]
@@ -626,6 +651,7 @@ CLAIM_TYPES: tuple[type[ClaimBase], ...] = (
     ScheduleClaim,
     CostClaim,
     SettingClaim,
+    ComparisonClaim,
     DefinitionClaim,
 )
 

@@ -146,7 +146,7 @@ def source_row(source: Source) -> dict[str, Any]:
 
 
 _FLAGS = ("commercial_interest", "machine_translated", "cites_literature")
-_DETAIL = ("stated_cause", "factor", "action", "instruction", "definition")
+_DETAIL = ("stated_cause", "factor", "action", "instruction", "definition", "attribute")
 
 
 def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -> dict[str, Any]:
@@ -155,8 +155,10 @@ def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -
     subject = dataset.interventions[claim.subject]
     object_id = claim.object_id()
     label = code = None
-    if object_id is not None and kind == "mechanism":
+    if object_id is not None and claim.object_table() == "outcomes":
         label = dataset.outcomes[object_id].label
+    elif object_id is not None and claim.object_table() == "interventions":
+        label = dataset.interventions[object_id].label
     elif object_id is not None:
         condition = dataset.conditions[object_id]
         label, code = condition.label, condition.icd10cm.code if condition.icd10cm else None

@@ -99,7 +99,7 @@ CLAIM_FIELDS = [
         CATEGORY,
         "Claim kind (mechanism, indication, combination_therapy, "
         "adverse_effect, risk_factor, contraindication, procedure_step, aftercare, schedule, "
-        "cost, setting, definition).",
+        "cost, setting, comparison, definition).",
     ),
     _req("statement", pa.string(), "Canonical English statement of the claim."),
     _req("subject", CATEGORY, "intervention_id the claim is about."),
@@ -133,7 +133,7 @@ CLAIM_FIELDS = [
         "detail",
         pa.string(),
         "Kind-specific text: the stated cause, risk factor, "
-        "procedure action, aftercare instruction or definition.",
+        "procedure action, aftercare instruction, compared attribute or definition.",
     ),
     _field(
         "synonyms", pa.string(), "Other names the source gives (definition), separated by ' | '."

@@ -135,6 +135,7 @@ ClaimKind = Literal[
     "schedule",
     "cost",
     "setting",
+    "comparison",
     "definition",
 ]
 CLAIM_KINDS: Final[dict[ClaimKind, str]] = {
@@ -150,6 +151,7 @@ CLAIM_KINDS: Final[dict[ClaimKind, str]] = {
     "schedule": "how often and how many times the treatment is given",
     "cost": "what the treatment costs",
     "setting": "where the treatment is or should be done (home, clinic, spa)",
+    "comparison": "the intervention compared with another on one attribute",
     "definition": "what the intervention is, and its other names",
 }
 
