@@ -99,28 +99,6 @@ RUNNERS = {
 }
 
 
-WIDE_IDS = "EK_BENCH_WIDE_IDS"
-
-
-def widen_assertion_ids() -> None:
-    """Accept assertion ids with more than three digits per source (beyond 1M assertions).
-
-    The models' AssertionId pattern (``^s[0-9]{3}-[0-9]{3}$``) allows at most 1000 x 1000
-    ids; above 1M every synthetic id fails EK206, its row is invalid and the cross-record
-    checks skip it.  For the 10M run the bench widens the pattern in this child only, so
-    the figure measures the full work (keys, references, quotes) on valid rows.
-    """
-    from dataclasses import replace
-
-    from evidence_kit import fastcheck
-
-    for table in ("assertions", "evidence"):
-        fastcheck.RULES[table] = [
-            replace(r, pattern=r"^s[0-9]{3}-[0-9]{3,}$") if r.column == "assertion_id" else r
-            for r in fastcheck.RULES[table]
-        ]
-
-
 def peak_memory() -> int:
     """Peak resident memory of this process in bytes.
 
@@ -150,8 +128,6 @@ def child(method: str, parquet: Path) -> None:
 
         import evidence_kit.expectations
         import evidence_kit.published
-    if os.environ.get(WIDE_IDS):
-        widen_assertion_ids()
     del evidence_kit
     began = time.perf_counter()
     found = RUNNERS[method](parquet)
@@ -160,15 +136,13 @@ def child(method: str, parquet: Path) -> None:
     print(json.dumps({"seconds": seconds, "peak_bytes": peak, "findings": found}))
 
 
-def measure(method: str, parquet: Path, wide_ids: bool = False) -> dict[str, Any]:
-    env = {**os.environ, WIDE_IDS: "1"} if wide_ids else dict(os.environ)
+def measure(method: str, parquet: Path) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", method, str(parquet)],
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT,
-        env=env,
     )
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
@@ -252,10 +226,7 @@ def main() -> None:
     plan += [(n, "fast") for n in args.fast_sizes]
     for n, method in plan:
         parquet = dataset(args.work, n)
-        wide = n > 1_000_000
-        result = {"n": n, "method": method, **measure(method, parquet, wide)}
-        if wide:
-            result["note"] = "assertion_id pattern widened"
+        result = {"n": n, "method": method, **measure(method, parquet)}
         print(json.dumps(result), flush=True)
         results.append(result)
         if method == "fast" and n == 1_000_000:

@@ -19,6 +19,10 @@ test requires both to return identical findings:
   assertion (EK304), repeated quote (EK307); source texts (EK106, EK306, EK101, EK401,
   EK402) and every quote against its text (EK403-EK406, EK409).
 
+evidence.parquet gets the table-level checks, the column rules of its claim and source
+columns and of its keys, unique assertion_id and references; its copies of the other
+assertion columns are checked in assertions.parquet, not a second time.
+
 Findings are located by ``file`` = the Parquet file, ``field`` = the column and ``line`` =
 the 1-based row number in the file (null for table-level findings); the row's key is in
 the message where it helps.  At most :data:`FINDING_LIMIT` findings are listed per
@@ -52,6 +56,7 @@ from evidence_kit.tables import TABLES
 from evidence_kit.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
 
 BATCH_ROWS = 262_144
+BUFFER_BYTES = 8 << 20  # read column chunks through a buffer, not whole, to bound memory
 FINDING_LIMIT = 1000
 ORDER = ("sources", "claims", "assertions", "evidence")
 RECORD = {"sources": "Source", "claims": "Claim", "assertions": "Assertion", "evidence": "Evidence"}
@@ -686,6 +691,35 @@ def _rows(mask: pa.Array | np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False))
 
 
+def _fetch(path: Path, columns: list[str], rows: np.ndarray) -> dict[int, tuple[Any, ...]]:
+    """The values of ``columns`` at the given 0-based ``rows`` of a Parquet file (re-read)."""
+    wanted = np.sort(rows)
+    out: dict[int, tuple[Any, ...]] = {}
+    base = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        lo, hi = np.searchsorted(wanted, [base, base + batch.num_rows])
+        if hi > lo:
+            local = pa.array(wanted[lo:hi] - base)
+            part = [batch.column(c).take(local).to_pylist() for c in columns]
+            for i, row in enumerate(wanted[lo:hi].tolist()):
+                out[row] = tuple(p[i] for p in part)
+        base += batch.num_rows
+    return out
+
+
+def _compact(rows: np.ndarray) -> np.ndarray:
+    """Row numbers as int32 when they fit (they are kept for every row of a big file)."""
+    return rows.astype(np.int32) if len(rows) == 0 or rows.max() < 2**31 else rows
+
+
+def _hash_rows(columns: dict[str, Any]) -> np.ndarray:
+    """A 64-bit hash of each row of the given equal-length columns (polars, fixed seeds)."""
+    frame = pl.DataFrame(
+        {k: pl.Series(_plain(v) if isinstance(v, pa.Array) else v) for k, v in columns.items()}
+    )
+    return frame.hash_rows().to_numpy()
+
+
 class _Engine:
     def __init__(self, directory: Path, limit: int):
         self.directory = directory
@@ -854,7 +888,9 @@ class _Engine:
             and c not in PLAIN_COLUMNS
             and c not in TABLES[table].primary_key
         ]
-        parquet = pq.ParquetFile(path, read_dictionary=as_dictionary)
+        parquet = pq.ParquetFile(
+            path, read_dictionary=as_dictionary, buffer_size=BUFFER_BYTES, pre_buffer=False
+        )
         base = 0
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=needed):
             valid = self._column_rules(table, file, batch, base, bad)
@@ -870,30 +906,41 @@ class _Engine:
         self._evidence()
         return self.out.findings()
 
-    def _keys(
-        self, table: str, batches: list[tuple[pa.Array, np.ndarray]], file: str, column: str
-    ) -> None:
+    def _keys(self, table: str, hashes: list[tuple[np.ndarray, np.ndarray]], column: str) -> None:
         """EK301 over the valid rows' keys (later duplicates flagged).
 
-        A 64-bit hash of every key finds the candidates; only those are compared exactly.
+        Only a 64-bit hash per row is kept while streaming; rows whose hash repeats are
+        re-read and compared exactly, so memory stays at 12 bytes a row.
         """
-        if not batches:
-            return
-        keys = pl.from_arrow(pa.chunked_array([k for k, _ in batches], type=pa.string()))
-        rows = np.concatenate([r for _, r in batches])
-        assert isinstance(keys, pl.Series)
-        maybe = keys.hash().is_duplicated().to_numpy()
-        if not maybe.any():
-            return
-        frame = pl.DataFrame({"key": keys.filter(pl.Series(maybe)), "row": rows[maybe]})
-        dups = frame.filter(pl.col("key").is_duplicated()).sort("row")
-        dups = dups.with_columns(first=pl.col("row").min().over("key"))
-        dups = dups.filter(pl.col("row") != pl.col("first"))
-        for key, row, first in dups.iter_rows():
-            self.out.add(duplicate_finding(file, row, column, key, first))
+        path, file = table_file(self.directory, table)
+        for group in self._exact_groups(path, hashes, [column]):
+            first = group[0][0]
+            for row, _ in group[1:]:
+                self.out.add(duplicate_finding(file, row, column, group[0][1][0], first))
+
+    def _exact_groups(
+        self, path: Path, hashes: list[tuple[np.ndarray, np.ndarray]], columns: list[str]
+    ) -> list[list[tuple[int, tuple[Any, ...]]]]:
+        """Groups (in row order) of rows whose ``columns`` are equal, found through hashes."""
+        if not hashes:
+            return []
+        digest = np.concatenate([h for h, _ in hashes])
+        rows = np.concatenate([r for _, r in hashes])
+        del hashes[:]
+        order = np.sort(digest)
+        repeated = order[1:][order[1:] == order[:-1]]
+        del order
+        if not len(repeated):
+            return []
+        maybe = np.isin(digest, repeated)
+        values = _fetch(path, columns, rows[maybe])
+        groups: dict[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
+        for row in sorted(values):
+            groups[values[row]].append((row, values[row]))
+        return [g for g in groups.values() if len(g) > 1]
 
     def _sources(self) -> None:
-        kept: list[tuple[pa.Array, np.ndarray]] = []
+        kept: list[tuple[np.ndarray, np.ndarray]] = []
         valid_rows: list[tuple[int, dict[str, Any]]] = []
         all_ids: list[pa.Array] = []
         file = ""
@@ -902,13 +949,13 @@ class _Engine:
                 ids = batch.column("source_id")
                 all_ids.append(ids.filter(ids.is_valid()))
                 rows = np.flatnonzero(valid)
-                kept.append((ids.take(pa.array(rows)), base + rows))
+                kept.append((_hash_rows({"k": ids.take(pa.array(rows))}), _compact(base + rows)))
             if not bad:
                 part = batch.take(pa.array(np.flatnonzero(valid))).to_pylist()
                 valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
         if all_ids:
             self.keys["sources"] = pa.chunked_array(all_ids, pa.string()).combine_chunks()
-        self._keys("sources", kept, file, "source_id")
+        self._keys("sources", kept, "source_id")
         if file and valid_rows:
             findings, texts = load_texts(file, self.directory.parent, valid_rows)
             for f in findings:
@@ -916,7 +963,7 @@ class _Engine:
             self.texts = _Texts.build(texts)
 
     def _claims(self) -> None:
-        kept: list[tuple[pa.Array, np.ndarray]] = []
+        kept: list[tuple[np.ndarray, np.ndarray]] = []
         all_ids: list[pa.Array] = []
         active: list[tuple[pa.Array, np.ndarray]] = []
         file = ""
@@ -928,7 +975,7 @@ class _Engine:
             ids = batch.column("claim_id")
             all_ids.append(ids.filter(ids.is_valid()))
             rows = np.flatnonzero(valid)
-            kept.append((ids.take(pa.array(rows)), base + rows))
+            kept.append((_hash_rows({"k": ids.take(pa.array(rows))}), _compact(base + rows)))
             if not bad:
                 status = batch.column("status").dictionary_decode()
                 act = np.flatnonzero(
@@ -940,7 +987,7 @@ class _Engine:
             return
         keys = pa.chunked_array(all_ids, pa.string()).combine_chunks()
         self.keys["claims"] = keys
-        self._keys("claims", kept, file, "claim_id")
+        self._keys("claims", kept, "claim_id")
         self.supported = np.zeros(len(keys), dtype=bool)
         self.claim_rows = {"file": file, "active": active, "degraded": degraded}
 
@@ -973,17 +1020,18 @@ class _Engine:
         return out
 
     def _assertions(self) -> None:
-        kept: list[tuple[pa.Array, np.ndarray]] = []
-        quads: list[np.ndarray] = []
+        kept: list[tuple[np.ndarray, np.ndarray]] = []
+        quads: list[tuple[np.ndarray, np.ndarray]] = []
         file = ""
         for file, batch, base, valid, bad in self.scan("assertions"):
             if bad:
                 continue
             rows = np.flatnonzero(valid)
-            ids = batch.column("assertion_id").take(pa.array(rows))
-            kept.append((ids, base + rows))
+            take = pa.array(rows)
+            ids = batch.column("assertion_id").take(take)
+            kept.append((_hash_rows({"k": ids}), _compact(base + rows)))
             index = self._references("assertions", file, batch, base, rows, bad)
-            sources = batch.column("source_id").take(pa.array(rows))
+            sources = batch.column("source_id").take(take)
             pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(_plain(sources))})
             starts_ok = (
                 pair.select(pl.col("id").str.starts_with(pl.col("source") + "-"))
@@ -994,40 +1042,35 @@ class _Engine:
                 self.out.add(
                     id_source_finding(file, base + int(rows[i]), ids[i].as_py(), sources[i].as_py())
                 )
-            status = batch.column("status").take(pa.array(rows)).dictionary_decode()
-            active = pc.equal(status, "active").to_numpy(zero_copy_only=False)
+            del ids, pair
+            active = _on_values(batch.column("status").take(take), lambda v: pc.equal(v, "active"))
             unknown = np.full(len(rows), -1, dtype=np.int64)
             claim = index.get("claim_id", unknown)
             self.supported[claim[active & (claim >= 0)]] = True
-            start = batch.column("char_start").take(pa.array(rows)).to_numpy()
-            end = batch.column("char_end").take(pa.array(rows)).to_numpy()
+            start = batch.column("char_start").take(take).to_numpy()
+            end = batch.column("char_end").take(take).to_numpy()
             source = index.get("source_id", unknown)
             known = (claim >= 0) & (source >= 0)
-            quad = np.stack([source, start, end, claim, base + rows], axis=1)[known]
-            quads.append(quad.astype(np.int32 if base + len(valid) < 2**31 else np.int64))
+            quad = {"s": source[known], "a": start[known], "b": end[known], "c": claim[known]}
+            quads.append((_hash_rows(quad), _compact((base + rows)[known])))
             self._quotes(file, batch, base, rows, start, end)
-        self._keys("assertions", kept, file, "assertion_id")
-        self._repeats(file, quads, kept)
+        path, _ = table_file(self.directory, "assertions")
+        self._keys("assertions", kept, "assertion_id")
+        self._repeats(path, file, quads)
         self._orphans()
 
-    def _repeats(
-        self, file: str, quads: list[np.ndarray], kept: list[tuple[pa.Array, np.ndarray]]
-    ) -> None:
+    def _repeats(self, path: Path, file: str, quads: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """EK307: the same source, offsets and claim as an earlier valid row."""
-        if not quads:
+        columns = ["source_id", "char_start", "char_end", "claim_id", "assertion_id"]
+        hashed = [(h, r) for h, r in quads]
+        groups = self._exact_groups(path, hashed, columns[:4])
+        if not groups:
             return
-        q = np.concatenate(quads)
-        frame = pl.DataFrame(q, schema=["s", "a", "b", "c", "row"], orient="row")
-        dups = frame.filter(pl.struct("s", "a", "b", "c").is_duplicated())
-        if dups.height == 0:
-            return
-        dups = dups.sort("row").with_columns(first=pl.col("row").min().over("s", "a", "b", "c"))
-        dups = dups.filter(pl.col("row") != pl.col("first"))
-        ids = pa.chunked_array([k for k, _ in kept], type=pa.string())
-        rows = np.concatenate([r for _, r in kept])
-        for row, first in dups.select("row", "first").iter_rows():
-            first_id = ids[int(np.searchsorted(rows, first))].as_py()
-            self.out.add(repeat_finding(file, row, first_id))
+        firsts = _fetch(path, ["assertion_id"], np.array([g[0][0] for g in groups]))
+        for group in groups:
+            first_id = firsts[group[0][0]][0]
+            for row, _ in group[1:]:
+                self.out.add(repeat_finding(file, row, first_id))
 
     def _orphans(self) -> None:
         info = self.claim_rows
@@ -1094,14 +1137,14 @@ class _Engine:
                 self.out.add(f)
 
     def _evidence(self) -> None:
-        kept: list[tuple[pa.Array, np.ndarray]] = []
-        file = ""
+        kept: list[tuple[np.ndarray, np.ndarray]] = []
         for file, batch, base, valid, bad in self.scan("evidence"):
             rows = np.flatnonzero(valid)
             if "assertion_id" not in bad:
-                kept.append((batch.column("assertion_id").take(pa.array(rows)), base + rows))
+                ids = batch.column("assertion_id").take(pa.array(rows))
+                kept.append((_hash_rows({"k": ids}), _compact(base + rows)))
             self._references("evidence", file, batch, base, rows, bad)
-        self._keys("evidence", kept, file, "assertion_id")
+        self._keys("evidence", kept, "assertion_id")
 
 
 NEEDED.update(_needed())

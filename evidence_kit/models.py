@@ -77,17 +77,18 @@ class Record(BaseModel):
 SourceId = Annotated[
     str,
     Field(
-        pattern=r"^s[0-9]{3}$",
-        description="Source identifier, s + three digits (the seed's index), e.g. s002.",
+        pattern=r"^s[0-9]{3,}$",
+        description="Source identifier: s and at least three digits (the seed's index), "
+        "e.g. s002; more digits when there are more than 1000 sources.",
         examples=["s002"],
     ),
 ]
 AssertionId = Annotated[
     str,
     Field(
-        pattern=r"^s[0-9]{3}-[0-9]{3}$",
-        description="Assertion identifier: the "
-        "source id, a dash and a three-digit number, e.g. s002-014.",
+        pattern=r"^s[0-9]{3,}-[0-9]{3,}$",
+        description="Assertion identifier: the source id, a dash and a number of at least "
+        "three digits, e.g. s002-014.",
         examples=["s002-014"],
     ),
 ]
