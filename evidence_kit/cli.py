@@ -156,15 +156,42 @@ def locate(source: str, quote: str, dataset_dir: Path, occurrence: int | None) -
     click.echo(locate_quote(_require_dir(dataset_dir), source, quote, occurrence), nl=False)
 
 
+def _generated(default: str) -> Callable[[Callable[..., Any]], Any]:
+    """Options shared by commands that write generated artefacts: ``--out`` and ``--check``."""
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        func = click.option(
+            "--check", is_flag=True, help="Only compare; exit 1 if the files differ."
+        )(func)
+        return click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path(default),
+            show_default=True,
+            help="Directory to write into.",
+        )(func)
+
+    return decorate
+
+
+def _write_or_check(
+    out: Path,
+    check: bool,
+    command: str,
+    stale: Callable[[], list[Path]],
+    write: Callable[[], list[Path]],
+) -> None:
+    if check:
+        paths = stale()
+        for path in paths:
+            click.echo(f"{path}: out of date; run `evidence-kit {command} --out {out}`", err=True)
+        sys.exit(1 if paths else 0)
+    for path in write():
+        click.echo(f"wrote {path}")
+
+
 @main.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schema"),
-    show_default=True,
-    help="Directory to write into.",
-)
-@click.option("--check", is_flag=True, help="Only compare; exit 1 if the files differ.")
+@_generated("schema")
 def schema(out: Path, check: bool) -> None:
     """Generate the JSON Schema files (draft 2020-12) from the models.
 
@@ -173,32 +200,13 @@ def schema(out: Path, check: bool) -> None:
         evidence-kit schema --out schema
         evidence-kit schema --check
     """
-    from evidence_kit.schema import generate_schemas, render, write_schemas
+    from evidence_kit.schema import stale_schemas, write_schemas
 
-    if check:
-        stale = [
-            n
-            for n, s in generate_schemas().items()
-            if not (out / n).is_file() or (out / n).read_text("utf-8") != render(s)
-        ]
-        for name in stale:
-            click.echo(
-                f"{out / name}: out of date; run `evidence-kit schema --out {out}`", err=True
-            )
-        sys.exit(1 if stale else 0)
-    for path in write_schemas(out):
-        click.echo(f"wrote {path}")
+    _write_or_check(out, check, "schema", lambda: stale_schemas(out), lambda: write_schemas(out))
 
 
 @main.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("validations"),
-    show_default=True,
-    help="Directory to write into.",
-)
-@click.option("--check", is_flag=True, help="Only compare; exit 1 if the files differ.")
+@_generated("validations")
 def suites(out: Path, check: bool) -> None:
     """Generate the Great Expectations suites (one JSON per published table).
 
@@ -209,13 +217,7 @@ def suites(out: Path, check: bool) -> None:
     """
     from evidence_kit.expectations import stale_suites, write_suites
 
-    if check:
-        stale = stale_suites(out)
-        for path in stale:
-            click.echo(f"{path}: out of date; run `evidence-kit suites --out {out}`", err=True)
-        sys.exit(1 if stale else 0)
-    for path in write_suites(out):
-        click.echo(f"wrote {path}")
+    _write_or_check(out, check, "suites", lambda: stale_suites(out), lambda: write_suites(out))
 
 
 @main.command()

@@ -9,7 +9,7 @@ The catalogue :data:`CODES` is the single list of error types; the codes are par
 the public interface (``--format json`` reports and tests assert on them), so a code
 is never reused for a different meaning.
 
->>> f = ERR.DUPLICATE_ID.at("dataset/claims.yaml", line=12, field="claim_id", id="c-x")
+>>> f = ERR.DUPLICATE_ID.at("claims.yaml", line=12, field="claim_id", id="c-x", other="line 3")
 >>> f.code, f.line
 ('EK301', 12)
 """

@@ -51,7 +51,7 @@ from pydantic import TypeAdapter
 from evidence_kit.errors import ERR, ErrorType, Finding
 from evidence_kit.loader import display_path
 from evidence_kit.models import CLAIM_TYPES, CONTEXT_LENGTH, Assertion, ClaimBase, Source
-from evidence_kit.provenance import Span, context, is_nfc, locate, sha256_bytes
+from evidence_kit.provenance import is_nfc, quote_problems, sha256_bytes
 from evidence_kit.tables import TABLES
 from evidence_kit.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
 
@@ -405,42 +405,16 @@ def repeat_finding(file: str, row: int, first_id: str) -> Finding:
 
 def quote_findings(file: str, row: int, values: dict[str, Any], text: str) -> list[Finding]:
     """The quote must be NFC and equal ``text[char_start:char_end]``; context must match."""
-    quote, start, end = values["quote"], values["char_start"], values["char_end"]
-    where = {"line": row + 1}
-    params = {"source": values["source_id"], "start": start, "end": end, "length": len(text)}
-    if not is_nfc(quote):
-        return [ERR.QUOTE_NOT_NFC.at(file, **where, field="quote", **params)]
-    if end > len(text):
-        return [
-            ERR.QUOTE_OFFSETS_PAST_END.at(
-                file, **where, field="char_end", **params, expected=f"<= {len(text)}", actual=end
-            )
-        ]
-    found = text[start:end]
-    if found != quote:
-        places = locate(text, quote)
-        hint = (
-            f"; the quote occurs at {', '.join(f'[{s.start}:{s.end})' for s in places)}"
-            if places
-            else "; the quote does not occur anywhere in the text"
-        )
-        return [
-            ERR.QUOTE_MISMATCH.at(
-                file, **where, field="quote", **params, hint=hint, expected=found, actual=quote
-            )
-        ]
-    findings = []
-    prefix, suffix = context(text, Span(start, end))
-    for name, want in (("prefix", prefix), ("suffix", suffix)):
-        if want != values[name]:
-            findings.append(
-                ERR.CONTEXT_MISMATCH.at(
-                    file, **where, field=name, **params, expected=want, actual=values[name]
-                )
-            )
-    if quote != quote.strip():
-        findings.append(ERR.QUOTE_WHITESPACE.at(file, **where, field="quote", **params))
-    return findings
+    problems = quote_problems(
+        text,
+        values["quote"],
+        values["char_start"],
+        values["char_end"],
+        values["prefix"],
+        values["suffix"],
+        values["source_id"],
+    )
+    return [p.kind.at(file, line=row + 1, field=p.field, **p.params) for p in problems]
 
 
 # --------------------------------------------------------------------------- shared steps

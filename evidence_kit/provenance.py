@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from evidence_kit.errors import ERR, ErrorType
 from evidence_kit.models import CONTEXT_LENGTH
 
 
@@ -74,3 +75,55 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, column
+
+
+class QuoteProblem(NamedTuple):
+    """One way a quote fails its source text: the error type, the field and its parameters."""
+
+    kind: ErrorType
+    field: str
+    params: dict[str, Any]
+
+
+def quote_problems(
+    text: str, quote: str, start: int, end: int, prefix: str, suffix: str, source: str
+) -> list[QuoteProblem]:
+    """Why a quote is not the source text at ``[start:end)`` with its stored context.
+
+    The one definition of the quote check, shared by the curated validator and the
+    published-table checks: the quote must be NFC, lie within the text, equal
+    ``text[start:end]``, and its prefix and suffix must equal the text around it.
+
+    >>> [p.kind.name for p in quote_problems("abc def", "def", 4, 7, "abc ", "", "s000")]
+    []
+    >>> [p.kind.name for p in quote_problems("abc def", "deg", 4, 7, "abc ", "", "s000")]
+    ['quote-mismatch']
+    """
+    params: dict[str, Any] = {"source": source, "start": start, "end": end, "length": len(text)}
+    if not is_nfc(quote):
+        return [QuoteProblem(ERR.QUOTE_NOT_NFC, "quote", params)]
+    if end > len(text):
+        past = {**params, "expected": f"<= {len(text)}", "actual": end}
+        return [QuoteProblem(ERR.QUOTE_OFFSETS_PAST_END, "char_end", past)]
+    found = text[start:end]
+    if found != quote:
+        places = locate(text, quote)
+        hint = (
+            f"; the quote occurs at {', '.join(f'[{s.start}:{s.end})' for s in places)}"
+            if places
+            else "; the quote does not occur anywhere in the text"
+        )
+        mismatch = {**params, "hint": hint, "expected": found, "actual": quote}
+        return [QuoteProblem(ERR.QUOTE_MISMATCH, "quote", mismatch)]
+    problems = []
+    want_prefix, want_suffix = context(text, Span(start, end))
+    for name, want, got in (("prefix", want_prefix, prefix), ("suffix", want_suffix, suffix)):
+        if want != got:
+            problems.append(
+                QuoteProblem(
+                    ERR.CONTEXT_MISMATCH, name, {**params, "expected": want, "actual": got}
+                )
+            )
+    if quote != quote.strip():
+        problems.append(QuoteProblem(ERR.QUOTE_WHITESPACE, "quote", params))
+    return problems

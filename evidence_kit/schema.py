@@ -57,3 +57,13 @@ def write_schemas(directory: Path) -> list[Path]:
         path.write_text(render(schema), encoding="utf-8")
         written.append(path)
     return written
+
+
+def stale_schemas(directory: Path) -> list[Path]:
+    """Schema files in ``directory`` that are missing or differ from a fresh generation."""
+    return [
+        directory / name
+        for name, schema in generate_schemas().items()
+        if not (directory / name).is_file()
+        or (directory / name).read_text(encoding="utf-8") != render(schema)
+    ]

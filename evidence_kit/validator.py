@@ -28,7 +28,7 @@ from evidence_kit.models import (
     Source,
     references,
 )
-from evidence_kit.provenance import Span, context, is_nfc, locate, sha256_bytes
+from evidence_kit.provenance import is_nfc, quote_problems, sha256_bytes
 
 
 @dataclass
@@ -268,43 +268,8 @@ def _check_quotes(curation: Curation, dataset: Dataset) -> list[Finding]:
 
 def check_quote(entry: Entry, assertion: Assertion, text: str) -> list[Finding]:
     """The quote must be NFC and equal ``text[char_start:char_end]``; context must match."""
-    quote, start, end = assertion.quote, assertion.char_start, assertion.char_end
-    params = {"source": assertion.source_id, "start": start, "end": end, "length": len(text)}
-    if not is_nfc(quote):
-        return [entry.finding(ERR.QUOTE_NOT_NFC, ("quote",), **params)]
-    if end > len(text):
-        return [
-            entry.finding(
-                ERR.QUOTE_OFFSETS_PAST_END,
-                ("char_end",),
-                **params,
-                expected=f"<= {len(text)}",
-                actual=end,
-            )
-        ]
-    found = text[start:end]
-    if found != quote:
-        places = locate(text, quote)
-        hint = (
-            f"; the quote occurs at {', '.join(f'[{s.start}:{s.end})' for s in places)}"
-            if places
-            else "; the quote does not occur anywhere in the text"
-        )
-        return [
-            entry.finding(
-                ERR.QUOTE_MISMATCH, ("quote",), **params, hint=hint, expected=found, actual=quote
-            )
-        ]
-    findings = []
-    prefix, suffix = context(text, Span(start, end))
-    for name, want, got in (
-        ("prefix", prefix, assertion.prefix),
-        ("suffix", suffix, assertion.suffix),
-    ):
-        if want != got:
-            findings.append(
-                entry.finding(ERR.CONTEXT_MISMATCH, (name,), **params, expected=want, actual=got)
-            )
-    if quote != quote.strip():
-        findings.append(entry.finding(ERR.QUOTE_WHITESPACE, ("quote",), **params))
-    return findings
+    a = assertion
+    problems = quote_problems(
+        text, a.quote, a.char_start, a.char_end, a.prefix, a.suffix, a.source_id
+    )
+    return [entry.finding(p.kind, (p.field,), **p.params) for p in problems]
