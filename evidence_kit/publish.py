@@ -136,6 +136,7 @@ def source_row(source: Source) -> dict[str, Any]:
                 "work_note",
                 "status",
                 "retraction_reason",
+                "notes",
             }
         ),
         **{flag: flag in reasons for flag in _FLAGS},
@@ -217,6 +218,7 @@ def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -
         "n_works": assessment.n_works,
         "status": claim.status,
         "retraction_reason": claim.retraction_reason,
+        "notes": claim.notes,
     }
 
 

@@ -90,6 +90,7 @@ SOURCE_FIELDS = [
     ),
     _req("status", CATEGORY, "active or retracted."),
     _field("retraction_reason", pa.string(), "Why the record was retracted."),
+    _field("notes", pa.string(), "Curators' notes on the source (page furniture, oddities)."),
 ]
 
 CLAIM_FIELDS = [
@@ -166,6 +167,11 @@ CLAIM_FIELDS = [
     _req("n_works", pa.int32(), "Number of independent works (translations count once)."),
     _req("status", CATEGORY, "active or retracted."),
     _field("retraction_reason", pa.string(), "Why the record was retracted."),
+    _field(
+        "notes",
+        pa.string(),
+        "Curators' notes: how pages that share the claim differ, and reconciliations.",
+    ),
 ]
 
 ASSERTION_FIELDS = [
