@@ -69,8 +69,9 @@ def run_pydantic(parquet: Path) -> int:
 
 def run_gx(parquet: Path) -> int:
     """The Great Expectations suites of evidence_kit.expectations on every table, pandas."""
-    from evidence_kit.expectations import load_suites, run_suites
+    from evidence_kit.expectations import run_suites
     from evidence_kit.published import run_parameters
+    from evidence_kit.suites import load_suites
     from evidence_kit.tables import TABLES
 
     present = {

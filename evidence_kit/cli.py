@@ -215,7 +215,7 @@ def suites(out: Path, check: bool) -> None:
         evidence-kit suites --out validations
         evidence-kit suites --check
     """
-    from evidence_kit.expectations import stale_suites, write_suites
+    from evidence_kit.suites import stale_suites, write_suites
 
     _write_or_check(out, check, "suites", lambda: stale_suites(out), lambda: write_suites(out))
 

@@ -27,195 +27,53 @@ Findings are located by ``file`` = the Parquet file, ``field`` = the column and 
 the 1-based row number in the file (null for table-level findings); the row's key is in
 the message where it helps.  At most :data:`FINDING_LIMIT` findings are listed per
 (file, code, column); a further EK502 finding counts the rest.
+
+The rules are declared in :mod:`evidence_kit.columnrules` and the findings built in
+:mod:`evidence_kit.findings`; this module is the engine: it reads the tables
+(:meth:`_Engine.scan`), runs the per-batch checks of :mod:`evidence_kit.batchchecks`,
+and the cross-record ones here, with the quotes screened in
+:mod:`evidence_kit.sourcetexts`.  ``RULES``, ``FINDING_LIMIT`` and ``QUOTE_SUSPECT`` are
+re-exported for callers that import them from here.
 """
 
 from __future__ import annotations
 
-import re
-import sys
-import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import langcodes
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import TypeAdapter
 
-from evidence_kit.errors import ERR, ErrorType, Finding
-from evidence_kit.loader import display_path
-from evidence_kit.models import CLAIM_TYPES, CONTEXT_LENGTH, Assertion, ClaimBase, Source
-from evidence_kit.provenance import is_nfc, quote_problems, sha256_bytes
+from evidence_kit.batchchecks import check_columns, check_records
+from evidence_kit.columnar import on_values, plain, positions_in
+from evidence_kit.columnrules import QUOTE_SUSPECT, RECORD, RECORD_COLUMNS, RULES, blocking
+from evidence_kit.errors import ERR, Finding
+from evidence_kit.findings import (
+    FINDING_LIMIT,
+    Collector,
+    check_schema,
+    dangling_finding,
+    duplicate_finding,
+    id_source_finding,
+    orphan_finding,
+    repeat_finding,
+    table_file,
+)
+from evidence_kit.sourcetexts import TextBuffer, load_texts, screen_quotes
 from evidence_kit.tables import TABLES
-from evidence_kit.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
+
+__all__ = ["FINDING_LIMIT", "QUOTE_SUSPECT", "RULES", "check_published"]
 
 BATCH_ROWS = 262_144
 BUFFER_BYTES = 8 << 20  # read column chunks through a buffer, not whole, to bound memory
-FINDING_LIMIT = 1000
-ORDER = ("sources", "claims", "assertions", "evidence")
-RECORD = {"sources": "Source", "claims": "Claim", "assertions": "Assertion", "evidence": "Evidence"}
-SCHEMA_FILE = {
-    "sources": "source.schema.json",
-    "claims": "claim.schema.json",
-    "assertions": "assertion.schema.json",
-    "evidence": "assertion.schema.json",
-}
-_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
-EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
 
-
-def _nfc_suspects() -> str:
-    """Code points whose NFC quick check is No or Maybe: a string without any is NFC."""
-    import unicodedata
-
-    found = set()
-    for code in range(0x2FA1E):  # no character above the CJK compatibility supplement decomposes
-        char = chr(code)
-        if not unicodedata.decomposition(char):
-            continue
-        if unicodedata.normalize("NFC", char) != char:
-            found.add(code)  # NFC_QC=No (singletons, composition exclusions)
-        parts = unicodedata.decomposition(char).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            pair = "".join(chr(int(p, 16)) for p in parts)
-            if unicodedata.normalize("NFC", pair) == char:
-                found.add(int(parts[1], 16))  # NFC_QC=Maybe: combines with what precedes
-    found |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
-    return "".join(f"\\x{{{c:x}}}" for c in sorted(found))
-
-
-#: Rows whose quote matches need the exact (Python) check: edge white space or NFC doubt.
-QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_nfc_suspects()}]"
-
-
-# --------------------------------------------------------------------------- declarations
-
-
-@dataclass(frozen=True)
-class ColumnRule:
-    """What one column must hold; checked null -> length -> pattern -> value set -> bounds."""
-
-    column: str
-    nullable: bool
-    pattern: str | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    enum: tuple[str, ...] | None = None
-    ge: float | None = None
-    le: float | None = None
-    language: bool = False
-
-    @property
-    def enum_error(self) -> ErrorType:
-        eco = self.enum is not None and all(v.startswith("ECO:") for v in self.enum)
-        return ERR.UNKNOWN_ECO if eco else ERR.NOT_ALLOWED_VALUE
-
-
-def _constraints(prop: dict[str, Any]) -> dict[str, Any]:
-    """Constraints of one JSON Schema property (the non-null branch of an anyOf)."""
-    for branch in prop.get("anyOf", []):
-        if branch.get("type") != "null":
-            prop = {**prop, **branch}
-    out: dict[str, Any] = {}
-    for key, name in (
-        ("pattern", "pattern"),
-        ("minLength", "min_length"),
-        ("maxLength", "max_length"),
-        ("minimum", "ge"),
-        ("maximum", "le"),
-    ):
-        if key in prop:
-            out[name] = prop[key]
-    if "enum" in prop:
-        out["enum"] = tuple(prop["enum"])
-    elif "const" in prop:
-        out["enum"] = (prop["const"],)
-    return out
-
-
-def _properties(model: Any) -> dict[str, dict[str, Any]]:
-    schema = TypeAdapter(model).json_schema()
-    return {k: _constraints(v) for k, v in schema.get("properties", {}).items()}
-
-
-def _claim_properties() -> dict[str, dict[str, Any]]:
-    """Column constraints of the flat claims table, merged over every claim kind."""
-    props = _properties(ClaimBase)
-    for model in CLAIM_TYPES:
-        for name, cons in _properties(model).items():
-            name = {"unit": "cost_unit"}.get(name, name)
-            if name in props and "enum" in cons and "enum" in props[name]:
-                merged = dict.fromkeys((*props[name]["enum"], *cons["enum"]))
-                props[name] = {**props[name], "enum": tuple(merged)}
-            else:
-                props.setdefault(name, cons)
-    props["kind"] = {"enum": tuple(CLAIM_KINDS)}
-    props["currency"] = {"enum": tuple(CURRENCIES)}
-    props["certainty"] = {"enum": tuple(CERTAINTY_LEVELS)}
-    props["confidence"] = {"ge": 0.0, "le": 1.0}
-    for name in ("n_assertions", "n_sources", "n_works"):
-        props[name] = {"ge": 0}
-    for name in ("object_id",):
-        props[name] = {"pattern": props["subject"]["pattern"]}
-    return props
-
-
-def _rules(fields: Iterable[pa.Field], props: dict[str, dict[str, Any]]) -> list[ColumnRule]:
-    rules = []
-    for f in fields:
-        cons = {
-            k: v for k, v in props.get(f.name, {}).items() if k != "enum" or f.type != pa.bool_()
-        }
-        rules.append(ColumnRule(f.name, f.nullable, language=f.name == "language", **cons))
-    return rules
-
-
-def _build_rules() -> dict[str, list[ColumnRule]]:
-    source_props = _properties(Source)
-    source_props.pop("language", None)
-    claim_props = _claim_properties()
-    assertion_props = _properties(Assertion)
-    rules = {
-        "sources": _rules(TABLES["sources"].schema, source_props),
-        "claims": _rules(TABLES["claims"].schema, claim_props),
-        "assertions": _rules(TABLES["assertions"].schema, assertion_props),
-    }
-    by_name = {t: {r.column: r for r in rs} for t, rs in rules.items()}
-    evidence = []
-    for f in TABLES["evidence"].schema:
-        name = f.name
-        if name in by_name["assertions"]:
-            if name not in ("assertion_id", "claim_id", "source_id"):
-                continue  # copies of assertions.parquet's columns, checked there
-            base = by_name["assertions"][name]
-        elif name.startswith("claim_") and name[6:] in by_name["claims"]:
-            base = by_name["claims"][name[6:]]
-        elif name.startswith("source_") and name[7:] in by_name["sources"]:
-            base = by_name["sources"][name[7:]]
-        else:
-            base = by_name["claims"].get(name) or by_name["sources"][name]
-        evidence.append(ColumnRule(**{**base.__dict__, "column": name, "nullable": f.nullable}))
-    rules["evidence"] = evidence
-    return rules
-
-
-RULES: dict[str, list[ColumnRule]] = _build_rules()
-KIND_PREDICATES: dict[str, tuple[str, ...]] = {
-    typing.get_args(m.model_fields["kind"].annotation)[0]: typing.get_args(
-        m.model_fields["predicate"].annotation
-    )
-    for m in CLAIM_TYPES
-}
-
-
-# --------------------------------------------------------------------------- findings
+#: Unique or nearly unique text columns, read as plain strings (the rest as dictionaries).
+PLAIN_COLUMNS = {"assertion_id", "quote", "prefix", "suffix", "quote_en", "note"}
 
 
 def _needed() -> dict[str, set[str]]:
@@ -236,433 +94,7 @@ def _needed() -> dict[str, set[str]]:
     return out
 
 
-#: Unique or nearly unique text columns, read as plain strings (the rest as dictionaries).
-PLAIN_COLUMNS = {"assertion_id", "quote", "prefix", "suffix", "quote_en", "note"}
-CONTEXT = CONTEXT_LENGTH
-
-
-def column_finding(
-    table: str, file: str, row: int, rule: ColumnRule, check: str, value: Any
-) -> Finding:
-    """The finding for ``value`` at 0-based ``row`` failing ``check`` of ``rule``."""
-    where: dict[str, Any] = {"line": row + 1, "field": rule.column}
-    params: dict[str, Any] = {"record": RECORD[table], "schema": SCHEMA_FILE[table]}
-    if check == "null":
-        return ERR.MISSING_FIELD.at(file, **where, **params)
-    if check in ("min_length", "max_length", "ge", "le"):
-        bound = {
-            "min_length": f"of length >= {rule.min_length}",
-            "max_length": f"of length <= {rule.max_length}",
-            "ge": f">= {rule.ge}",
-            "le": f"<= {rule.le}",
-        }[check]
-        reason = f"{value!r} is not {bound}"
-        return ERR.OUT_OF_RANGE.at(file, **where, expected=bound, actual=value, reason=reason)
-    if check == "pattern":
-        reason = f"{value!r} does not match {rule.pattern}"
-        return ERR.PATTERN_MISMATCH.at(
-            file, **where, expected=rule.pattern, actual=value, reason=reason
-        )
-    if check == "enum":
-        assert rule.enum is not None
-        reason = f"{value!r} is not in the closed list"
-        return rule.enum_error.at(
-            file, **where, expected=", ".join(rule.enum), actual=value, reason=reason
-        )
-    if check == "language":
-        return ERR.UNKNOWN_LANGUAGE.at(file, **where, actual=value)
-    raise ValueError(check)
-
-
-def value_violation(rule: ColumnRule, value: Any) -> str | None:
-    """The first check of ``rule`` that ``value`` fails, or None (the record-level twin)."""
-    if value is None:
-        return None if rule.nullable else "null"
-    if isinstance(value, str):
-        if rule.min_length is not None and len(value) < rule.min_length:
-            return "min_length"
-        if rule.max_length is not None and len(value) > rule.max_length:
-            return "max_length"
-        if rule.pattern is not None and re.search(rule.pattern, value) is None:
-            return "pattern"
-    if rule.enum is not None and value not in rule.enum:
-        return "enum"
-    if rule.language and not langcodes.tag_is_valid(value):
-        return "language"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if rule.ge is not None and value < rule.ge:
-            return "ge"
-        if rule.le is not None and not value <= rule.le:
-            return "le"
-    return None
-
-
-def record_finding(table: str, file: str, row: int, rule: str, values: dict[str, Any]) -> Finding:
-    """A record rule's finding: ``rule`` is retraction, offsets, hedge, attribution, predicate."""
-    line = row + 1
-    schema = SCHEMA_FILE[table]
-    if rule == "retraction":
-        return ERR.RETRACTION_REASON.at(file, line=line, field="retraction_reason")
-    if rule == "offsets":
-        start, end = values["char_start"], values["char_end"]
-        reason = f"char_end ({end}) <= char_start ({start})"
-        return ERR.OFFSETS_ORDER.at(file, line=line, field="char_end", reason=reason, actual=end)
-    if rule == "hedge":
-        reason = "a hedged assertion names its hedge_cue"
-        return ERR.INVALID_VALUE.at(
-            file,
-            line=line,
-            field="hedge_cue",
-            reason=reason,
-            schema=schema,
-            actual=values["hedge_cue"],
-        )
-    if rule == "attribution":
-        reason = "an attributed assertion names attributed_to"
-        return ERR.INVALID_VALUE.at(
-            file,
-            line=line,
-            field="attributed_to",
-            reason=reason,
-            schema=schema,
-            actual=values["attributed_to"],
-        )
-    if rule == "predicate":
-        kind, predicate = values["kind"], values["predicate"]
-        allowed = KIND_PREDICATES[kind]
-        return ERR.NOT_ALLOWED_VALUE.at(
-            file,
-            line=line,
-            field="predicate",
-            expected=", ".join(allowed),
-            actual=predicate,
-            reason=f"{predicate!r} is not a predicate of a {kind} claim",
-        )
-    raise ValueError(rule)
-
-
-def record_rule_failure(table: str, values: dict[str, Any]) -> str | None:
-    """The first record rule a column-valid row breaks (the order pydantic runs them in)."""
-    if table in ("sources", "claims", "assertions"):
-        if table == "claims" and values["predicate"] not in KIND_PREDICATES[values["kind"]]:
-            return "predicate"
-        if values["status"] == "retracted" and not values["retraction_reason"]:
-            return "retraction"
-    if table == "assertions":
-        if values["char_end"] <= values["char_start"]:
-            return "offsets"
-        if values["statement_mode"] == "hedged" and not values["hedge_cue"]:
-            return "hedge"
-        if values["statement_mode"] == "attributed" and not values["attributed_to"]:
-            return "attribution"
-    return None
-
-
-RECORD_COLUMNS = {
-    "sources": ("status", "retraction_reason"),
-    "claims": ("kind", "predicate", "status", "retraction_reason"),
-    "assertions": (
-        "status",
-        "retraction_reason",
-        "char_start",
-        "char_end",
-        "statement_mode",
-        "hedge_cue",
-        "attributed_to",
-    ),
-    "evidence": (),
-}
-
-
-NEEDED: dict[str, set[str]] = {}
-
-
-def duplicate_finding(file: str, row: int, column: str, key: str, first_row: int) -> Finding:
-    return ERR.DUPLICATE_ID.at(
-        file, line=row + 1, field=column, id=key, other=f"first at row {first_row + 1}"
-    )
-
-
-def dangling_finding(file: str, row: int, column: str, target: str, value: str) -> Finding:
-    return ERR.DANGLING_REFERENCE.at(
-        file, line=row + 1, field=column, target=target, actual=value, hint=""
-    )
-
-
-def id_source_finding(file: str, row: int, assertion_id: str, source_id: str) -> Finding:
-    return ERR.ASSERTION_ID_SOURCE.at(
-        file, line=row + 1, field="assertion_id", expected=source_id, actual=assertion_id
-    )
-
-
-def orphan_finding(file: str, row: int, claim_id: str) -> Finding:
-    return ERR.ORPHAN_CLAIM.at(file, line=row + 1, field="claim_id", id=claim_id)
-
-
-def repeat_finding(file: str, row: int, first_id: str) -> Finding:
-    return ERR.DUPLICATE_QUOTE.at(file, line=row + 1, field="quote", other=first_id)
-
-
-def quote_findings(file: str, row: int, values: dict[str, Any], text: str) -> list[Finding]:
-    """The quote must be NFC and equal ``text[char_start:char_end]``; context must match."""
-    problems = quote_problems(
-        text,
-        values["quote"],
-        values["char_start"],
-        values["char_end"],
-        values["prefix"],
-        values["suffix"],
-        values["source_id"],
-    )
-    return [p.kind.at(file, line=row + 1, field=p.field, **p.params) for p in problems]
-
-
-# --------------------------------------------------------------------------- shared steps
-
-
-class Collector:
-    """Findings, at most ``limit`` per (file, code, field); the rest only counted."""
-
-    def __init__(self, limit: int = FINDING_LIMIT):
-        self.limit = limit
-        self.kept: list[Finding] = []
-        self.counts: dict[tuple[str, str, str | None], int] = defaultdict(int)
-
-    def room(self, file: str, code: str, field: str | None) -> int:
-        return max(0, self.limit - self.counts[(file, code, field)])
-
-    def add(self, finding: Finding) -> None:
-        key = (finding.file, finding.code, finding.field)
-        if self.counts[key] < self.limit:
-            self.kept.append(finding)
-        self.counts[key] += 1
-
-    def count(self, file: str, code: str, field: str | None, n: int) -> None:
-        """Count ``n`` findings that were not built because the limit was reached."""
-        self.counts[(file, code, field)] += n
-
-    def findings(self) -> list[Finding]:
-        out = list(self.kept)
-        for (file, code, field), n in self.counts.items():
-            if n > self.limit:
-                reason = (
-                    f"{n - self.limit} more {code} findings in column {field} are not listed "
-                    f"(first {self.limit} shown)"
-                )
-                out.append(ERR.PUBLISHED_CHECK.at(file, field=field, reason=reason))
-        return sort_findings(out)
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """The order both paths return: file, row, column, code, message."""
-    return sorted(findings, key=lambda f: (f.file, f.line or 0, f.field or "", f.code, f.message))
-
-
-def check_schema(table: str, file: str, schema: pa.Schema) -> tuple[list[Finding], set[str]]:
-    """Table-level findings and the columns not to check (missing or of the wrong type)."""
-    contract = TABLES[table].schema
-    findings: list[Finding] = []
-    bad: set[str] = set()
-    params: dict[str, Any] = {"record": RECORD[table], "schema": SCHEMA_FILE[table]}
-    for f in contract:
-        if f.name not in schema.names:
-            findings.append(ERR.MISSING_FIELD.at(file, field=f.name, **params))
-            bad.add(f.name)
-        elif schema.field(f.name).type != f.type:
-            actual = schema.field(f.name).type
-            findings.append(
-                ERR.WRONG_TYPE.at(
-                    file,
-                    field=f.name,
-                    expected=str(f.type),
-                    actual=str(actual),
-                    reason=f"the column is {actual}, the contract says {f.type}",
-                )
-            )
-            bad.add(f.name)
-    for name in schema.names:
-        if name not in contract.names:
-            findings.append(ERR.UNKNOWN_FIELD.at(file, field=name, actual=None, **params))
-    return findings, bad
-
-
-def load_texts(
-    file: str, base: Path, rows: list[tuple[int, dict[str, Any]]]
-) -> tuple[list[Finding], dict[str, str]]:
-    """Texts of the valid source rows ``(row, values)``, checked against hash and NFC."""
-    findings: list[Finding] = []
-    texts: dict[str, str] = {}
-    root = base.resolve()
-    for row, values in rows:
-        line = row + 1
-        path = (base / values["text_path"]).resolve()
-        if not path.is_relative_to(root):
-            findings.append(
-                ERR.PATH_ESCAPES.at(file, line=line, field="text_path", path=values["text_path"])
-            )
-            continue
-        if path.name != values["source_file"]:
-            findings.append(
-                ERR.SOURCE_FILE_NAME.at(
-                    file,
-                    line=line,
-                    field="source_file",
-                    expected=path.name,
-                    actual=values["source_file"],
-                )
-            )
-        shown = display_path(path)
-        if not path.is_file():
-            findings.append(ERR.FILE_MISSING.at(file, line=line, field="text_path", path=shown))
-            continue
-        data = path.read_bytes()
-        digest = sha256_bytes(data)
-        if digest != values["sha256"]:
-            findings.append(
-                ERR.HASH_MISMATCH.at(
-                    file,
-                    line=line,
-                    field="sha256",
-                    path=shown,
-                    expected=values["sha256"],
-                    actual=digest,
-                )
-            )
-            continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            findings.append(ERR.NOT_UTF8.at(file, line=line, field="text_path", reason=exc.reason))
-            continue
-        if not is_nfc(text):
-            findings.append(ERR.TEXT_NOT_NFC.at(file, line=line, field="text_path", path=shown))
-            continue
-        texts.setdefault(values["source_id"], text)
-    return findings, texts
-
-
-def table_file(directory: Path, table: str) -> tuple[Path, str]:
-    path = directory / TABLES[table].file_name
-    return path, display_path(path)
-
-
-# --------------------------------------------------------------------------- the fast engine
-
-
-@dataclass
-class _Texts:
-    """Every valid source text as UTF-8 bytes in one buffer, with code point -> byte maps."""
-
-    ids: pa.Array
-    text: dict[str, str]
-    data: np.ndarray
-    cp_base: np.ndarray  # per source: where its code point -> byte map starts
-    cp_len: np.ndarray  # per source: length in code points
-    byte_of: np.ndarray  # concatenated maps (absolute byte offsets in data)
-
-    @property
-    def buffer(self) -> pa.Buffer:
-        return pa.py_buffer(self.data)
-
-    @property
-    def padded(self) -> np.ndarray:
-        return np.concatenate([self.data, np.zeros(12, dtype=np.uint8)])
-
-    @classmethod
-    def build(cls, texts: dict[str, str]) -> _Texts:
-        ids, chunks, maps, bases, lens = [], [], [], [], []
-        offset = cp = 0
-        for source_id, text in texts.items():
-            raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-            starts = np.flatnonzero((raw & 0xC0) != 0x80)
-            ids.append(source_id)
-            chunks.append(raw)
-            maps.append(np.append(starts, len(raw)) + offset)
-            bases.append(cp)
-            lens.append(len(text))
-            offset += len(raw)
-            cp += len(text) + 1
-        return cls(
-            ids=pa.array(ids, pa.string()),
-            text=texts,
-            data=np.concatenate(chunks) if chunks else np.zeros(0, np.uint8),
-            cp_base=np.array(bases, dtype=np.int64),
-            cp_len=np.array(lens, dtype=np.int64),
-            byte_of=np.concatenate(maps) if maps else np.zeros(0, np.int64),
-        )
-
-
-def _slices(data: pa.Buffer, padded: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
-    """``data[start:end]`` per row as a string array, built from Arrow string views.
-
-    Each view is 16 bytes (length, then 12 inline bytes or a 4-byte prefix and an offset
-    into ``data``), so building them is per-row work; the bytes are copied once by the
-    cast in C++.  ``padded`` is ``data`` as uint8 with 12 zero bytes appended.
-    """
-    n = len(start)
-    length = (end - start).astype(np.int32)
-    block = padded[start[:, None] + np.arange(12)]
-    block[np.arange(12)[None, :] >= length[:, None]] = 0
-    views = np.empty((n, 4), dtype=np.int32)
-    views[:, 0] = length
-    views[:, 1:] = np.ascontiguousarray(block).view(np.int32)
-    long = length > 12
-    views[long, 2] = 0
-    views[long, 3] = start[long]
-    array = pa.Array.from_buffers(pa.string_view(), n, [None, pa.py_buffer(views), data])
-    return array.cast(pa.string())
-
-
-def _numpy(mask: Any) -> np.ndarray:
-    if isinstance(mask, np.ndarray):
-        return mask
-    return mask.fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def _on_values(column: pa.Array, func: Callable[[pa.Array], Any]) -> np.ndarray:
-    """``func`` applied to a column's values; for a dictionary column, to its dictionary."""
-    if pa.types.is_dictionary(column.type):
-        per_value = _numpy(func(column.dictionary))
-        present = column.is_valid().to_numpy(zero_copy_only=False)
-        indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
-        return present & per_value[indices] if len(per_value) else present & False
-    return _numpy(func(column))
-
-
-def _index_in(column: pa.Array, keys: pa.Array) -> np.ndarray:
-    """Position of each value in ``keys``; -1 when absent or null."""
-    if pa.types.is_dictionary(column.type):
-        per_value = (
-            pc.index_in(column.dictionary, keys).fill_null(-1).to_numpy(zero_copy_only=False)
-        )
-        indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
-        out = per_value[indices] if len(per_value) else np.full(len(column), -1)
-        return np.where(column.is_valid().to_numpy(zero_copy_only=False), out, -1).astype(np.int64)
-    return pc.index_in(column, keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _too_short(values: pa.Array, bound: int) -> Any:
-    """Fewer than ``bound`` code points; byte lengths screen (a code point is 1-4 bytes)."""
-    if not _numpy(pc.less(pc.binary_length(values), 4 * bound)).any():
-        return np.zeros(len(values), dtype=bool)
-    return pc.less(pc.utf8_length(values), bound)
-
-
-def _too_long(values: pa.Array, bound: int) -> Any:
-    """More than ``bound`` code points; only byte lengths over ``bound`` can be."""
-    if not _numpy(pc.greater(pc.binary_length(values), bound)).any():
-        return np.zeros(len(values), dtype=bool)
-    return pc.greater(pc.utf8_length(values), bound)
-
-
-def _plain(column: pa.Array) -> pa.Array:
-    return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
-
-
-def _rows(mask: pa.Array | np.ndarray) -> np.ndarray:
-    if isinstance(mask, np.ndarray):
-        return np.flatnonzero(mask)
-    return np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False))
+NEEDED: dict[str, set[str]] = _needed()
 
 
 def _fetch(path: Path, columns: list[str], rows: np.ndarray) -> dict[int, tuple[Any, ...]]:
@@ -689,156 +121,21 @@ def _compact(rows: np.ndarray) -> np.ndarray:
 def _hash_rows(columns: dict[str, Any]) -> np.ndarray:
     """A 64-bit hash of each row of the given equal-length columns (polars, fixed seeds)."""
     frame = pl.DataFrame(
-        {k: pl.Series(_plain(v) if isinstance(v, pa.Array) else v) for k, v in columns.items()}
+        {k: pl.Series(plain(v) if isinstance(v, pa.Array) else v) for k, v in columns.items()}
     )
     return frame.hash_rows().to_numpy()
 
 
 class _Engine:
+    """One run over the four tables in order; keys and texts carry over to later tables."""
+
     def __init__(self, directory: Path, limit: int):
         self.directory = directory
         self.out = Collector(limit)
         self.keys: dict[str, pa.Array] = {}
-        self.texts: _Texts | None = None
+        self.texts: TextBuffer | None = None
         self.claim_rows: dict[str, Any] = {}
         self.supported: np.ndarray = np.zeros(0, dtype=bool)
-
-    # ----------------------------------------------------------------- column and record rules
-
-    def _emit(
-        self,
-        table: str,
-        file: str,
-        rows: np.ndarray,
-        base: int,
-        rule: ColumnRule,
-        check: str,
-        column: pa.Array,
-    ) -> None:
-        if not len(rows):
-            return
-        code = column_finding(table, file, 0, rule, check, None if check == "null" else "").code
-        room = self.out.room(file, code, rule.column)
-        take = rows[:room]
-        values = column.take(pa.array(take)).to_pylist()
-        for row, value in zip(take.tolist(), values, strict=True):
-            self.out.add(column_finding(table, file, base + row, rule, check, value))
-        self.out.count(file, code, rule.column, len(rows) - len(take))
-
-    def _column_rules(
-        self, table: str, file: str, batch: pa.RecordBatch, base: int, bad: set[str]
-    ) -> np.ndarray:
-        """Check every column rule on ``batch``; returns the mask of rows that passed all."""
-        valid = np.ones(batch.num_rows, dtype=bool)
-        names = set(batch.schema.names)
-        for rule in RULES[table]:
-            if rule.column in bad or rule.column not in names:
-                continue
-            column = batch.column(rule.column)
-            for check, mask in self._violations(rule, column):
-                rows = _rows(mask)
-                self._emit(table, file, rows, base, rule, check, column)
-                valid[rows] = False
-        return valid
-
-    def _violations(self, rule: ColumnRule, column: pa.Array) -> Iterable[tuple[str, np.ndarray]]:
-        """Masks of the rows failing each check, every row counted under its first failure."""
-        if not rule.nullable and column.null_count:
-            yield "null", column.is_null().to_numpy(zero_copy_only=False)
-        done = np.zeros(len(column), dtype=bool)
-        for check, func in self._value_checks(rule, column):
-            mask = _on_values(column, func) & ~done
-            done |= mask
-            yield check, mask
-
-    def _value_checks(
-        self, rule: ColumnRule, column: pa.Array
-    ) -> list[tuple[str, Callable[[pa.Array], Any]]]:
-        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-        checks: list[tuple[str, Callable[[pa.Array], Any]]] = []
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            low, high = rule.min_length, rule.max_length
-            if low is not None:
-                checks.append(("min_length", lambda v: _too_short(v, low)))
-            if high is not None:
-                checks.append(("max_length", lambda v: _too_long(v, high)))
-            if rule.pattern is not None:
-                checks.append(
-                    ("pattern", lambda v: pc.invert(pc.match_substring_regex(v, rule.pattern)))
-                )
-            if rule.enum is not None:
-                checks.append(("enum", lambda v: pc.invert(pc.is_in(v, pa.array(rule.enum)))))
-            if rule.language:
-                checks.append(
-                    (
-                        "language",
-                        lambda v: np.array(
-                            [
-                                x is not None and not langcodes.tag_is_valid(x)
-                                for x in v.to_pylist()
-                            ],
-                            dtype=bool,
-                        ),
-                    )
-                )
-        elif not pa.types.is_boolean(kind):
-            if rule.ge is not None:
-                checks.append(("ge", lambda v: pc.less(v, rule.ge)))
-            if rule.le is not None:
-                checks.append(("le", lambda v: pc.invert(pc.less_equal(v, rule.le))))
-        return checks
-
-    def _record_rules(
-        self, table: str, file: str, batch: pa.RecordBatch, base: int, valid: np.ndarray
-    ) -> None:
-        """Record rules on the column-valid rows, each only on rows that passed the earlier ones."""
-        if table == "evidence":
-            return
-        col = {name: batch.column(name) for name in RECORD_COLUMNS[table]}
-
-        def empty(name: str) -> np.ndarray:
-            c = col[name]
-            blank = _on_values(c, lambda v: pc.equal(v, ""))
-            return blank | c.is_null().to_numpy(zero_copy_only=False)
-
-        def equals(name: str, value: str) -> np.ndarray:
-            return _on_values(col[name], lambda v: pc.equal(v, value))
-
-        def predicate() -> np.ndarray:
-            pairs = pc.binary_join_element_wise(
-                _plain(col["kind"]), _plain(col["predicate"]), "\x1f"
-            )
-            allowed = pa.array([f"{k}\x1f{p}" for k, ps in KIND_PREDICATES.items() for p in ps])
-            return ~_numpy(pc.is_in(pairs, allowed))
-
-        def offsets() -> np.ndarray:
-            return _numpy(pc.less_equal(col["char_end"], col["char_start"]))
-
-        rules: list[tuple[str, Callable[[], np.ndarray]]] = []
-        if table == "claims":
-            rules.append(("predicate", predicate))
-        rules.append(
-            ("retraction", lambda: equals("status", "retracted") & empty("retraction_reason"))
-        )
-        if table == "assertions":
-            rules.append(("offsets", offsets))
-            rules.append(("hedge", lambda: equals("statement_mode", "hedged") & empty("hedge_cue")))
-            rules.append(
-                (
-                    "attribution",
-                    lambda: equals("statement_mode", "attributed") & empty("attributed_to"),
-                )
-            )
-        for name, broken in rules:
-            rows = np.flatnonzero(valid & broken())
-            if not len(rows):
-                continue
-            valid[rows] = False
-            part = batch.select(list(RECORD_COLUMNS[table])).take(pa.array(rows)).to_pylist()
-            for row, values in zip(rows.tolist(), part, strict=True):
-                self.out.add(record_finding(table, file, base + row, name, values))
-
-    # ----------------------------------------------------------------- tables
 
     def scan(self, table: str) -> Iterable[tuple[str, pa.RecordBatch, int, np.ndarray, set[str]]]:
         """Batches of ``table`` with the column and record rules applied.
@@ -867,9 +164,9 @@ class _Engine:
         )
         base = 0
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=needed):
-            valid = self._column_rules(table, file, batch, base, bad)
-            if not bad:
-                self._record_rules(table, file, batch, base, valid)
+            valid = check_columns(self.out, table, file, batch, base, bad)
+            if not blocking(table, bad):
+                check_records(self.out, table, file, batch, base, valid)
             yield file, batch, base, valid, bad
             base += batch.num_rows
 
@@ -924,7 +221,7 @@ class _Engine:
                 all_ids.append(ids.filter(ids.is_valid()))
                 rows = np.flatnonzero(valid)
                 kept.append((_hash_rows({"k": ids.take(pa.array(rows))}), _compact(base + rows)))
-            if not bad:
+            if not blocking("sources", bad):
                 part = batch.take(pa.array(np.flatnonzero(valid))).to_pylist()
                 valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
         if all_ids:
@@ -934,7 +231,7 @@ class _Engine:
             findings, texts = load_texts(file, self.directory.parent, valid_rows)
             for f in findings:
                 self.out.add(f)
-            self.texts = _Texts.build(texts)
+            self.texts = TextBuffer.build(texts)
 
     def _claims(self) -> None:
         kept: list[tuple[np.ndarray, np.ndarray]] = []
@@ -943,14 +240,14 @@ class _Engine:
         file = ""
         degraded = True
         for file, batch, base, valid, bad in self.scan("claims"):  # noqa: B007
-            degraded = bool(bad)
+            degraded = bool(blocking("claims", bad))
             if "claim_id" in bad:
                 continue
             ids = batch.column("claim_id")
             all_ids.append(ids.filter(ids.is_valid()))
             rows = np.flatnonzero(valid)
             kept.append((_hash_rows({"k": ids.take(pa.array(rows))}), _compact(base + rows)))
-            if not bad:
+            if not blocking("claims", bad):
                 status = batch.column("status").dictionary_decode()
                 act = np.flatnonzero(
                     valid
@@ -980,7 +277,7 @@ class _Engine:
             if column in bad or target not in self.keys:
                 continue
             values = batch.column(column).take(pa.array(rows))
-            index = _index_in(values, self.keys[target])
+            index = positions_in(values, self.keys[target])
             missing = np.flatnonzero((index < 0) & values.is_valid().to_numpy(zero_copy_only=False))
             for i, value in zip(
                 missing.tolist(), values.take(pa.array(missing)).to_pylist(), strict=True
@@ -998,7 +295,7 @@ class _Engine:
         quads: list[tuple[np.ndarray, np.ndarray]] = []
         file = ""
         for file, batch, base, valid, bad in self.scan("assertions"):
-            if bad:
+            if blocking("assertions", bad):
                 continue
             rows = np.flatnonzero(valid)
             take = pa.array(rows)
@@ -1006,7 +303,7 @@ class _Engine:
             kept.append((_hash_rows({"k": ids}), _compact(base + rows)))
             index = self._references("assertions", file, batch, base, rows, bad)
             sources = batch.column("source_id").take(take)
-            pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(_plain(sources))})
+            pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(plain(sources))})
             starts_ok = (
                 pair.select(pl.col("id").str.starts_with(pl.col("source") + "-"))
                 .to_series()
@@ -1017,7 +314,7 @@ class _Engine:
                     id_source_finding(file, base + int(rows[i]), ids[i].as_py(), sources[i].as_py())
                 )
             del ids, pair
-            active = _on_values(batch.column("status").take(take), lambda v: pc.equal(v, "active"))
+            active = on_values(batch.column("status").take(take), lambda v: pc.equal(v, "active"))
             unknown = np.full(len(rows), -1, dtype=np.int64)
             claim = index.get("claim_id", unknown)
             self.supported[claim[active & (claim >= 0)]] = True
@@ -1027,7 +324,7 @@ class _Engine:
             known = (claim >= 0) & (source >= 0)
             quad = {"s": source[known], "a": start[known], "b": end[known], "c": claim[known]}
             quads.append((_hash_rows(quad), _compact((base + rows)[known])))
-            self._quotes(file, batch, base, rows, start, end)
+            screen_quotes(self.out, self.texts, file, batch, base, rows, start, end)
         path, _ = table_file(self.directory, "assertions")
         self._keys("assertions", kept, "assertion_id")
         self._repeats(path, file, quads)
@@ -1055,61 +352,6 @@ class _Engine:
             for i in np.flatnonzero(~self.supported[index]).tolist():
                 self.out.add(orphan_finding(info["file"], int(rows[i]), ids[i].as_py()))
 
-    def _quotes(
-        self,
-        file: str,
-        batch: pa.RecordBatch,
-        base: int,
-        rows: np.ndarray,
-        start: np.ndarray,
-        end: np.ndarray,
-    ) -> None:
-        """Screen every quote against its text in bulk; explain the rows that fail in Python.
-
-        The screen compares prefix + quote + suffix with the text's bytes around the
-        offsets (built as Arrow string views), and checks NFC and white space; rows it
-        flags go through :func:`quote_findings`, the same function the record path uses.
-        """
-        texts = self.texts
-        if texts is None or not len(rows):
-            return
-        src = _index_in(batch.column("source_id").take(pa.array(rows)), texts.ids)
-        have = np.flatnonzero(src >= 0)
-        if not len(have):
-            return
-        rows, src = rows[have], src[have]
-        start, end = start[have].astype(np.int64), end[have].astype(np.int64)
-        every = len(rows) == batch.num_rows
-        take = pa.array(rows)
-        quote, prefix, suffix = (
-            batch.column(c) if every else batch.column(c).take(take)
-            for c in ("quote", "prefix", "suffix")
-        )
-        length = texts.cp_len[src]
-        flagged = end > length
-        flagged |= _numpy(pc.match_substring_regex(quote, QUOTE_SUSPECT))
-        ok = ~flagged
-        s0, e0 = np.where(ok, start, 0), np.where(ok, end, 0)
-        at = texts.cp_base[src]
-        lo = texts.byte_of[at + np.maximum(s0 - CONTEXT, 0)]
-        bs = texts.byte_of[at + s0]
-        be = texts.byte_of[at + e0]
-        hi = texts.byte_of[at + np.minimum(e0 + CONTEXT, length)]
-        window = _slices(texts.buffer, texts.padded, lo, hi)
-        joined = pc.binary_join_element_wise(_plain(prefix), quote, _plain(suffix), "")
-        same = _numpy(pc.equal(window, joined))
-        same &= pc.binary_length(_plain(prefix)).to_numpy(zero_copy_only=False) == bs - lo
-        same &= pc.binary_length(quote).to_numpy(zero_copy_only=False) == be - bs
-        flagged |= ok & ~same
-        bad = np.flatnonzero(flagged)
-        if not len(bad):
-            return
-        names = ["source_id", "quote", "char_start", "char_end", "prefix", "suffix"]
-        part = batch.select(names).take(pa.array(rows[bad])).to_pylist()
-        for row, values in zip(rows[bad].tolist(), part, strict=True):
-            for f in quote_findings(file, base + row, values, texts.text[values["source_id"]]):
-                self.out.add(f)
-
     def _evidence(self) -> None:
         kept: list[tuple[np.ndarray, np.ndarray]] = []
         for file, batch, base, valid, bad in self.scan("evidence"):
@@ -1119,9 +361,6 @@ class _Engine:
                 kept.append((_hash_rows({"k": ids}), _compact(base + rows)))
             self._references("evidence", file, batch, base, rows, bad)
         self._keys("evidence", kept, "assertion_id")
-
-
-NEEDED.update(_needed())
 
 
 def check_published(directory: Path, limit: int = FINDING_LIMIT) -> list[Finding]:

@@ -30,19 +30,17 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from evidence_kit.errors import ERR, Finding, UsageError, ValidationReport
-from evidence_kit.expectations import (
-    ENGINES,
-    SEED_FILES,
-    Engine,
-    load_suites,
-    parameter_name,
-    row_count_parameter,
-    run_suites,
-    suite_parameters,
-)
+from evidence_kit.expectations import ENGINES, Engine, run_suites
 from evidence_kit.loader import display_path, read_curation
 from evidence_kit.metadata import CHECKSUMS_FILE
 from evidence_kit.provenance import sha256_file
+from evidence_kit.suites import (
+    SEED_FILES,
+    load_suites,
+    parameter_name,
+    row_count_parameter,
+    suite_parameters,
+)
 from evidence_kit.tables import TABLES
 
 ROW_COUNT_KEY = b"evidence_kit.row_count"

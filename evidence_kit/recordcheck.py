@@ -16,28 +16,31 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from evidence_kit.errors import ERR, Finding
-from evidence_kit.fastcheck import (
-    FINDING_LIMIT,
+from evidence_kit.columnrules import (
     ORDER,
     RECORD,
     RULES,
+    blocking,
+    record_rule_failure,
+    value_violation,
+)
+from evidence_kit.errors import ERR, Finding
+from evidence_kit.findings import (
+    FINDING_LIMIT,
     Collector,
     check_schema,
     column_finding,
     dangling_finding,
     duplicate_finding,
     id_source_finding,
-    load_texts,
     orphan_finding,
     quote_findings,
     record_finding,
-    record_rule_failure,
     repeat_finding,
     table_file,
-    value_violation,
 )
 from evidence_kit.models import Assertion
+from evidence_kit.sourcetexts import load_texts
 
 BATCH_ROWS = 65_536
 
@@ -93,7 +96,7 @@ def _check_assertion(
             loc = error["loc"]
             check = _PYDANTIC_CHECK.get(error["type"], "type")
             if not loc:  # a model validator: one of the record rules
-                if not bad:
+                if not blocking("assertions", bad):
                     out.add(record_finding("assertions", file, row, check, values))
                 continue
             column = str(loc[0])
@@ -137,7 +140,7 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                 valid = _check_assertion(file, row, values, bad, out)
             else:
                 valid = _check_columns(table, file, row, values, bad, out)
-                if valid and not bad and table != "evidence":
+                if valid and not blocking(table, bad) and table != "evidence":
                     rule = record_rule_failure(table, values)
                     if rule:
                         out.add(record_finding(table, file, row, rule, values))
@@ -149,12 +152,12 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                 if key in seen:
                     out.add(duplicate_finding(file, row, key_column, key, seen[key]))
                 seen.setdefault(key, row)
-            if table == "sources" and not bad:
+            if table == "sources" and not blocking("sources", bad):
                 valid_sources.append((row, values))
-            if table == "claims" and not bad and values["status"] == "active":
+            if table == "claims" and not blocking("claims", bad) and values["status"] == "active":
                 active_claims.append((row, values["claim_id"]))
             if table in ("assertions", "evidence"):
-                if table == "assertions" and bad:
+                if table == "assertions" and blocking("assertions", bad):
                     continue
                 known = True
                 for column, target in (("claim_id", "claims"), ("source_id", "sources")):
@@ -192,7 +195,7 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
             for f in findings:
                 out.add(f)
         if table == "claims":
-            claims_file, claims_ok = file, not bad
+            claims_file, claims_ok = file, not blocking("claims", bad)
     if claims_ok:
         for row, claim_id in active_claims:
             if claim_id not in supported:

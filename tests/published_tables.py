@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.errors import Finding
-from evidence_kit.expectations import column_origins
 from evidence_kit.published import ROW_COUNT_KEY
+from evidence_kit.suites import column_origins
 from evidence_kit.tables import TABLES
 
 SEEDS = ["000_aaaa.txt", "001_bbbb.txt", "002_cccc.txt"]
@@ -178,6 +180,22 @@ def write_published(
         ]
         (root / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
     return directory
+
+
+def run_script(directory: Path, source: str) -> Any:
+    """Run ``source`` as a script in a fresh interpreter; its last printed line, as JSON.
+
+    A script file, not ``python -c``: pyspark can swallow a bare -c run.  Failing when the
+    child printed nothing keeps a silent no-op from passing.
+    """
+    script = directory / "child.py"
+    script.write_text(source, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0 and lines, f"the child printed nothing: {result.stderr}"
+    return json.loads(lines[-1])
 
 
 def failures(findings: list[Finding]) -> set[tuple[str, str, str | None]]:

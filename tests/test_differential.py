@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import unicodedata
 from pathlib import Path
@@ -16,6 +17,12 @@ from evidence_kit.recordcheck import check_published_records
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"
+
+
+def _defects(directory: Path) -> list[dict[str, object]]:
+    data = json.loads((directory / "defects.json").read_text("utf-8"))
+    items = data["defects"] if isinstance(data, dict) else data
+    return list(items)
 
 
 def _both(parquet: Path) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
@@ -93,3 +100,22 @@ def test_fuzzed_cells_identical(tmp_path_factory: pytest.TempPathFactory, seed: 
     fast, slow = _both(work / "parquet")
     assert fast, "fuzzing should break something"
     assert fast == slow
+
+
+def test_a_missing_optional_column_does_not_hide_quote_defects(tmp_path: Path) -> None:
+    """A table-level problem in a column no cross-record check reads (here the notes
+    columns) is reported, and the key, reference and quote checks still run."""
+    summary = synthesize(DATASET, tmp_path, 3000, seed=5, corrupt=0.05)
+    parquet = tmp_path / "parquet"
+    for name, column in (("sources", "notes"), ("claims", "notes"), ("assertions", "note")):
+        path = parquet / f"{name}.parquet"
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns([column]), path)
+    fast, slow = _both(parquet)
+    assert fast == slow
+    codes = {f["code"] for f in fast}
+    assert "EK202" in codes  # the dropped columns are reported as missing
+    seeded = {d["code"] for d in _defects(tmp_path)}
+    provenance = {"EK403", "EK404", "EK405", "EK406"} & seeded
+    assert provenance, summary
+    assert provenance <= codes

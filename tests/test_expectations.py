@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from evidence_kit import expectations as ex
+from evidence_kit import suites as su
 from evidence_kit.cli import main
 from evidence_kit.errors import UsageError
 from evidence_kit.tables import TABLES
@@ -20,6 +21,7 @@ try:
     from published_tables import (
         EXPECTED_DEFECTS,
         failures,
+        run_script,
         seed_defects,
         valid_rows,
         write_published,
@@ -28,6 +30,7 @@ except ModuleNotFoundError:  # tests/ became a package
     from tests.published_tables import (
         EXPECTED_DEFECTS,
         failures,
+        run_script,
         seed_defects,
         valid_rows,
         write_published,
@@ -37,7 +40,7 @@ REGENERATE = "run `evidence-kit suites --out validations` and commit validations
 
 
 def _of(table: str, kind: str, rule: str | None = None) -> list[dict]:
-    suite = ex.load_suites()[table]
+    suite = su.load_suites()[table]
     return [
         e
         for e in suite["expectations"]
@@ -46,16 +49,16 @@ def _of(table: str, kind: str, rule: str | None = None) -> list[dict]:
 
 
 def test_committed_suites_match_the_declarations() -> None:
-    stale = ex.stale_suites()
+    stale = su.stale_suites()
     assert stale == [], f"{[str(p) for p in stale]} out of date: {REGENERATE}"
-    committed = {p.name for p in ex.suites_directory().glob("*.json")}
+    committed = {p.name for p in su.suites_directory().glob("*.json")}
     assert committed == {f"{name}.json" for name in TABLES}
 
 
 def test_regenerating_writes_the_same_bytes(tmp_path: Path) -> None:
-    written = ex.write_suites(tmp_path)
+    written = su.write_suites(tmp_path)
     for path in written:
-        assert path.read_bytes() == (ex.suites_directory() / path.name).read_bytes(), REGENERATE
+        assert path.read_bytes() == (su.suites_directory() / path.name).read_bytes(), REGENERATE
 
 
 def test_suites_command_writes_and_checks(tmp_path: Path) -> None:
@@ -71,26 +74,62 @@ def test_suites_command_writes_and_checks(tmp_path: Path) -> None:
     assert "claims.json" in result.output
 
 
+def test_the_declarations_do_not_import_great_expectations(tmp_path: Path) -> None:
+    """Declaring and comparing suites runs without GX, in a fresh interpreter.
+
+    The child prints what it declared and compared, so a run that did nothing cannot pass.
+    """
+    declared = run_script(
+        tmp_path,
+        "import json, sys\n"
+        "import evidence_kit.suites as su\n"
+        "print(json.dumps({'tables': sorted(su.declare_suites()),"
+        " 'stale': [p.name for p in su.stale_suites()],"
+        " 'gx': sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations')}))\n",
+    )
+    assert declared == {"tables": sorted(TABLES), "stale": [], "gx": []}
+
+
+def test_only_the_expectations_module_imports_great_expectations() -> None:
+    """GX lives behind one module: no other package module names it in an import."""
+    import ast
+
+    package = Path(ex.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n.split(".")[0] == "great_expectations" for n in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"expectations.py"}
+
+
 def test_committed_json_is_what_gx_itself_serialises() -> None:
     """Loading into GX and dumping back changes nothing and drops no expectation."""
-    for suite in ex.load_suites().values():
+    for suite in su.load_suites().values():
         dumped = ex.build_suite(suite).to_json_dict()
         assert dumped["expectations"] == suite["expectations"]
         assert dumped["name"] == suite["name"]
 
 
 def test_a_suite_gx_cannot_read_is_refused() -> None:
-    suite = ex.load_suites()["claims"]
+    suite = su.load_suites()["claims"]
     broken = {**suite, "expectations": [{"type": "expect_no_such_thing", "kwargs": {}}]}
     with pytest.raises(UsageError):
         ex.build_suite(broken)
 
 
 def test_a_missing_suite_file_is_a_usage_error(tmp_path: Path) -> None:
-    ex.write_suites(tmp_path)
+    su.write_suites(tmp_path)
     (tmp_path / "evidence.json").unlink()
     with pytest.raises(UsageError, match=r"evidence\.json"):
-        ex.load_suites(tmp_path)
+        su.load_suites(tmp_path)
 
 
 @pytest.mark.parametrize("table", list(TABLES))
@@ -126,9 +165,9 @@ def test_every_categorical_column_is_closed_or_declared_open(table: str) -> None
         e["kwargs"]["column"]
         for e in _of(table, "expect_column_values_to_be_in_set", "closed-vocabulary")
     }
-    origins = ex.column_origins(table)
+    origins = su.column_origins(table)
     for column in TABLES[table].categorical:
-        assert (column in closed) != (origins[column] in ex.OPEN_CATEGORIES), column
+        assert (column in closed) != (origins[column] in su.OPEN_CATEGORIES), column
 
 
 def test_value_sets_come_from_the_vocabularies_and_models() -> None:
@@ -176,15 +215,15 @@ def test_ranges_offsets_and_quote_lengths() -> None:
             for e in _of(table, "expect_column_value_lengths_to_be_between")
         }
         assert lengths["quote"]["min_value"] == 1
-        assert lengths["quote"]["max_value"] == ex.QUOTE_MAX_LENGTH
+        assert lengths["quote"]["max_value"] == su.QUOTE_MAX_LENGTH
 
 
 def test_row_counts_and_seeds_are_parameters() -> None:
     for table in TABLES:
         counts = _of(table, "expect_table_row_count_to_equal", "row-count")
         assert [e["kwargs"] for e in counts] == [{"value": {"$PARAMETER": f"{table}_row_count"}}]
-        documented = ex.load_suites()[table]["meta"]["parameters"]
-        assert set(documented) == ex.suite_parameters(ex.load_suites()[table])
+        documented = su.load_suites()[table]["meta"]["parameters"]
+        assert set(documented) == su.suite_parameters(su.load_suites()[table])
     seeds = _of("sources", "expect_column_distinct_values_to_contain_set", "every-seed-present")
     assert [e["kwargs"] for e in seeds] == [
         {"column": "source_file", "value_set": {"$PARAMETER": "seed_files"}}
@@ -192,7 +231,7 @@ def test_row_counts_and_seeds_are_parameters() -> None:
 
 
 def test_every_evidence_column_has_an_origin() -> None:
-    origins = ex.column_origins("evidence")
+    origins = su.column_origins("evidence")
     assert list(origins) == TABLES["evidence"].schema.names
     assert origins["claim_status"] == ("claims", "status")
     assert origins["status"] == ("assertions", "status")
@@ -206,22 +245,22 @@ def _parameters(directory: Path) -> dict:
     from evidence_kit.published import run_parameters
 
     present = {n: directory / t.file_name for n, t in TABLES.items()}
-    return run_parameters(directory.parent, present, ex.load_suites())
+    return run_parameters(directory.parent, present, su.load_suites())
 
 
 def test_valid_tables_pass_with_pandas(tmp_path: Path) -> None:
     rows = valid_rows()
     counts = {name: len(r) for name, r in rows.items()}
     directory = write_published(tmp_path, rows, row_counts=counts)
-    run = ex.run_suites(directory, ex.load_suites(), _parameters(directory))
+    run = ex.run_suites(directory, su.load_suites(), _parameters(directory))
     assert run.findings == []
     assert run.skipped == []
-    assert run.evaluated == sum(len(s["expectations"]) for s in ex.load_suites().values())
+    assert run.evaluated == sum(len(s["expectations"]) for s in su.load_suites().values())
 
 
 def test_seeded_defects_fail_exactly_their_expectations_with_pandas(tmp_path: Path) -> None:
     directory = write_published(tmp_path, seed_defects(valid_rows()))
-    run = ex.run_suites(directory, ex.load_suites(), _parameters(directory))
+    run = ex.run_suites(directory, su.load_suites(), _parameters(directory))
     assert failures(run.findings) == EXPECTED_DEFECTS
     assert run.failed == len(EXPECTED_DEFECTS)
     # no row counts known (no curation, no metadata): skipped, never passed
@@ -245,7 +284,7 @@ def test_a_missing_column_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     directory = write_published(tmp_path, valid_rows())
     table = pq.read_table(directory / "claims.parquet")
     pq.write_table(table.drop_columns(["confidence"]), directory / "claims.parquet")
-    suites = {"claims": ex.load_suites()["claims"]}
+    suites = {"claims": su.load_suites()["claims"]}
     run = ex.run_suites(directory, suites, _parameters(directory))
     assert {(f.field, f.code) for f in run.findings} == {("confidence", "EK501")}
     assert "could not be evaluated" in run.findings[0].message
@@ -256,7 +295,7 @@ def test_hash_threshold_is_restored_after_a_run(tmp_path: Path) -> None:
 
     before = engine.HASH_THRESHOLD
     directory = write_published(tmp_path, valid_rows())
-    ex.run_suites(directory, {"sources": ex.load_suites()["sources"]}, {})
+    ex.run_suites(directory, {"sources": su.load_suites()["sources"]}, {})
     assert before == engine.HASH_THRESHOLD
 
 

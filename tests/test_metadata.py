@@ -199,6 +199,7 @@ def test_hosting_workflow_installs_the_package_and_runs_both_validations() -> No
 
     workflow = YAML(typ="safe").load(REPO / ".github" / "workflows" / "validate.yml")
     runs = [s["run"] for s in workflow["jobs"]["validate"]["steps"] if "run" in s]
-    assert runs[0] == "python -m pip install ."
+    assert runs[0] == "python -m pip install -c constraints.txt ."
+    assert (REPO / "constraints.txt").is_file()
     assert "evidence-kit validate dataset" in runs
     assert any(r.startswith("evidence-kit validate --published dataset/parquet") for r in runs)

@@ -8,8 +8,6 @@ through :func:`validate_published`, and the expectation findings must agree.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ try:
     from published_tables import (
         EXPECTED_DEFECTS,
         failures,
+        run_script,
         seed_defects,
         valid_rows,
         write_published,
@@ -32,6 +31,7 @@ except ModuleNotFoundError:  # tests/ became a package
     from tests.published_tables import (
         EXPECTED_DEFECTS,
         failures,
+        run_script,
         seed_defects,
         valid_rows,
         write_published,
@@ -78,15 +78,11 @@ def test_spark_is_not_started_at_import(tmp_path: Path) -> None:
 
     Run as a script file, not ``python -c`` (pyspark can swallow a bare -c run).
     """
-    script = tmp_path / "imports.py"
-    script.write_text(
+    imported = run_script(
+        tmp_path,
         "import json, sys\n"
         "import evidence_kit.cli, evidence_kit.expectations, evidence_kit.published\n"
         "print(json.dumps({'pyspark': 'pyspark' in sys.modules,"
         " 'py4j': 'py4j' in sys.modules}))\n",
-        encoding="utf-8",
     )
-    result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"pyspark": False, "py4j": False}
+    assert imported == {"pyspark": False, "py4j": False}
