@@ -8,15 +8,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from publish_data import COUNTS, write_synthetic_dataset
 
 import evidence_kit
 from evidence_kit import card, metadata, publish
 from evidence_kit.tables import TABLES
-
-try:
-    from publish_data import COUNTS, write_synthetic_dataset
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.publish_data import COUNTS, write_synthetic_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = [

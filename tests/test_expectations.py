@@ -9,6 +9,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from published_tables import (
+    EXPECTED_DEFECTS,
+    failures,
+    run_script,
+    seed_defects,
+    valid_rows,
+    write_published,
+)
 
 from evidence_kit import expectations as ex
 from evidence_kit import suites as su
@@ -16,25 +24,6 @@ from evidence_kit.cli import main
 from evidence_kit.errors import UsageError
 from evidence_kit.tables import TABLES
 from evidence_kit.vocabulary import ECO_CODES, STATEMENT_MODES
-
-try:
-    from published_tables import (
-        EXPECTED_DEFECTS,
-        failures,
-        run_script,
-        seed_defects,
-        valid_rows,
-        write_published,
-    )
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.published_tables import (
-        EXPECTED_DEFECTS,
-        failures,
-        run_script,
-        seed_defects,
-        valid_rows,
-        write_published,
-    )
 
 REGENERATE = "run `evidence-kit suites --out validations` and commit validations/"
 

@@ -9,16 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from publish_data import COUNTS, write_synthetic_dataset
 
 import evidence_kit
 from evidence_kit import publish
 from evidence_kit.errors import EvidenceKitError, UsageError
 from evidence_kit.tables import TABLES
-
-try:
-    from publish_data import COUNTS, write_synthetic_dataset
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.publish_data import COUNTS, write_synthetic_dataset
 
 
 @pytest.fixture

@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from publish_data import COUNTS, write_synthetic_dataset
 
 from evidence_kit import metadata, publish
 from evidence_kit.errors import EvidenceKitError
 from evidence_kit.provenance import sha256_file
 from evidence_kit.tables import TABLES
-
-try:
-    from publish_data import COUNTS, write_synthetic_dataset
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.publish_data import COUNTS, write_synthetic_dataset
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from publish_data import COUNTS, write_synthetic_dataset
 
 from evidence_kit import publish
 from evidence_kit.certainty import assess
@@ -21,11 +22,6 @@ from evidence_kit.errors import EvidenceKitError
 from evidence_kit.models import SCHEMA_VERSION
 from evidence_kit.tables import CLAIM_FIELDS, SOURCE_FIELDS, TABLES
 from evidence_kit.validator import load_dataset
-
-try:
-    from publish_data import COUNTS, write_synthetic_dataset
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.publish_data import COUNTS, write_synthetic_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = ("parquet", "datapackage.json", "croissant.json", "README.md", "SHA256SUMS")

@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from publish_data import COUNTS, write_synthetic_dataset
+from published_tables import failures, valid_rows, write_published
 
 from evidence_kit.cli import main
 from evidence_kit.errors import UsageError, ValidationReport
@@ -26,13 +28,6 @@ from evidence_kit.published import (
     expected_row_counts,
     validate_published,
 )
-
-try:
-    from publish_data import COUNTS, write_synthetic_dataset
-    from published_tables import failures, valid_rows, write_published
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.publish_data import COUNTS, write_synthetic_dataset
-    from tests.published_tables import failures, valid_rows, write_published
 
 
 @pytest.fixture(scope="module")

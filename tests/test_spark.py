@@ -13,29 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from published_tables import (
+    EXPECTED_DEFECTS,
+    failures,
+    run_script,
+    seed_defects,
+    valid_rows,
+    write_published,
+)
 
 from evidence_kit import expectations as ex
 from evidence_kit.errors import Finding
 from evidence_kit.published import validate_published
-
-try:
-    from published_tables import (
-        EXPECTED_DEFECTS,
-        failures,
-        run_script,
-        seed_defects,
-        valid_rows,
-        write_published,
-    )
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.published_tables import (
-        EXPECTED_DEFECTS,
-        failures,
-        run_script,
-        seed_defects,
-        valid_rows,
-        write_published,
-    )
 
 pytestmark = pytest.mark.slow
 

@@ -19,14 +19,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from publish_data import COUNTS, write_synthetic_dataset
 
 from evidence_kit import publish
 from evidence_kit.tables import TABLES
-
-try:
-    from publish_data import COUNTS, write_synthetic_dataset
-except ModuleNotFoundError:  # tests/ became a package
-    from tests.publish_data import COUNTS, write_synthetic_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
