@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from evidence_kit.errors import ERR, EvidenceKitError, Finding
+from evidence_kit.errors import ERR, ErrorType, EvidenceKitError, Finding
 
 Loc = tuple[str | int, ...]
 
@@ -78,21 +78,30 @@ def plain(node: Any) -> Any:
     return str(node)
 
 
-def read_text(path: Path, display: str) -> str:
-    """A UTF-8 file's text; a BOM or bytes that are not UTF-8 raise a located error."""
-    data = path.read_bytes()
+def utf8_problem(data: bytes) -> tuple[ErrorType, dict[str, Any]] | None:
+    """Why ``data`` is not UTF-8 without a BOM: the error type and its line, column and
+    reason; None when it is fine."""
     if data.startswith(b"\xef\xbb\xbf"):
-        raise EvidenceKitError([ERR.BOM.at(display, line=1, column=1)])
+        return ERR.BOM, {"line": 1, "column": 1}
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         reason = f"byte 0x{data[exc.start]:02x} at byte offset {exc.start} ({exc.reason})"
-        raise EvidenceKitError(
-            [ERR.NOT_UTF8.at(display, line=line, column=column, reason=reason)]
-        ) from None
+        return ERR.NOT_UTF8, {"line": line, "column": column, "reason": reason}
+    return None
+
+
+def read_text(path: Path, display: str) -> str:
+    """A UTF-8 file's text; a BOM or bytes that are not UTF-8 raise a located error."""
+    data = path.read_bytes()
+    problem = utf8_problem(data)
+    if problem is not None:
+        kind, params = problem
+        raise EvidenceKitError([kind.at(display, **params)])
+    return data.decode("utf-8")
 
 
 def parse_yaml(text: str, display: str) -> Document:

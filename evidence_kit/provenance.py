@@ -18,7 +18,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from evidence_kit.document import utf8_problem
 from evidence_kit.errors import ERR, ErrorType
+from evidence_kit.loader import display_path
 from evidence_kit.models import CONTEXT_LENGTH
 
 
@@ -127,3 +129,48 @@ def quote_problems(
     if quote != quote.strip():
         problems.append(QuoteProblem(ERR.QUOTE_WHITESPACE, "quote", params))
     return problems
+
+
+class TextProblem(NamedTuple):
+    """One way a source's text fails its record.  ``in_text`` problems (encoding, NFC) lie
+    in the text file itself, and their params carry a ``path`` (and line and column where
+    known) to locate them there."""
+
+    kind: ErrorType
+    field: str
+    params: dict[str, Any]
+    in_text: bool = False
+
+
+def check_source_text(
+    base: Path, text_path: str, source_file: str, sha256: str
+) -> tuple[list[TextProblem], str | None]:
+    """The problems of a source's text, and the text when it can be used for quotes.
+
+    The one definition of the source-text check, shared by the curated validator and the
+    published-table checks: the path stays inside ``base``, is named ``source_file``,
+    exists, has the recorded sha256, is UTF-8 without BOM and is NFC.
+    """
+    path = (base / text_path).resolve()
+    if not path.is_relative_to(base.resolve()):
+        return [TextProblem(ERR.PATH_ESCAPES, "text_path", {"path": text_path})], None
+    problems = []
+    if path.name != source_file:
+        names = {"expected": path.name, "actual": source_file}
+        problems.append(TextProblem(ERR.SOURCE_FILE_NAME, "source_file", names))
+    shown = display_path(path)
+    if not path.is_file():
+        return [*problems, TextProblem(ERR.FILE_MISSING, "text_path", {"path": shown})], None
+    data = path.read_bytes()
+    digest = sha256_bytes(data)
+    if digest != sha256:
+        hashes = {"path": shown, "expected": sha256, "actual": digest}
+        return [*problems, TextProblem(ERR.HASH_MISMATCH, "sha256", hashes)], None
+    encoding = utf8_problem(data)
+    if encoding is not None:
+        kind, where = encoding
+        return [*problems, TextProblem(kind, "text_path", {"path": shown, **where}, True)], None
+    text = data.decode("utf-8")
+    if not is_nfc(text):
+        return [*problems, TextProblem(ERR.TEXT_NOT_NFC, "text_path", {"path": shown}, True)], None
+    return problems, text

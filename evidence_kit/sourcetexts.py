@@ -21,65 +21,31 @@ import pyarrow.compute as pc
 
 from evidence_kit.columnar import as_mask, plain, positions_in
 from evidence_kit.columnrules import QUOTE_SUSPECT
-from evidence_kit.errors import ERR, Finding
+from evidence_kit.errors import Finding
 from evidence_kit.findings import Collector, quote_findings
-from evidence_kit.loader import display_path
 from evidence_kit.models import CONTEXT_LENGTH
-from evidence_kit.provenance import is_nfc, sha256_bytes
+from evidence_kit.provenance import check_source_text
 
 
 def load_texts(
     file: str, base: Path, rows: list[tuple[int, dict[str, Any]]]
 ) -> tuple[list[Finding], dict[str, str]]:
-    """Texts of the valid source rows ``(row, values)``, checked against hash and NFC."""
+    """Texts of the valid source rows ``(row, values)``, checked against hash and NFC.
+
+    Every problem is located at the source's row of ``file``; see
+    :func:`evidence_kit.provenance.check_source_text` for the checks.
+    """
     findings: list[Finding] = []
     texts: dict[str, str] = {}
-    root = base.resolve()
     for row, values in rows:
-        line = row + 1
-        path = (base / values["text_path"]).resolve()
-        if not path.is_relative_to(root):
-            findings.append(
-                ERR.PATH_ESCAPES.at(file, line=line, field="text_path", path=values["text_path"])
-            )
-            continue
-        if path.name != values["source_file"]:
-            findings.append(
-                ERR.SOURCE_FILE_NAME.at(
-                    file,
-                    line=line,
-                    field="source_file",
-                    expected=path.name,
-                    actual=values["source_file"],
-                )
-            )
-        shown = display_path(path)
-        if not path.is_file():
-            findings.append(ERR.FILE_MISSING.at(file, line=line, field="text_path", path=shown))
-            continue
-        data = path.read_bytes()
-        digest = sha256_bytes(data)
-        if digest != values["sha256"]:
-            findings.append(
-                ERR.HASH_MISMATCH.at(
-                    file,
-                    line=line,
-                    field="sha256",
-                    path=shown,
-                    expected=values["sha256"],
-                    actual=digest,
-                )
-            )
-            continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            findings.append(ERR.NOT_UTF8.at(file, line=line, field="text_path", reason=exc.reason))
-            continue
-        if not is_nfc(text):
-            findings.append(ERR.TEXT_NOT_NFC.at(file, line=line, field="text_path", path=shown))
-            continue
-        texts.setdefault(values["source_id"], text)
+        problems, text = check_source_text(
+            base, values["text_path"], values["source_file"], values["sha256"]
+        )
+        for p in problems:
+            params = {k: v for k, v in p.params.items() if k not in ("line", "column")}
+            findings.append(p.kind.at(file, line=row + 1, field=p.field, **params))
+        if text is not None:
+            texts.setdefault(values["source_id"], text)
     return findings, texts
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from evidence_kit.document import read_text
 from evidence_kit.errors import ERR, EvidenceKitError, Finding, ValidationReport
 from evidence_kit.loader import TABLES, Curation, Entry, read_curation
 from evidence_kit.models import (
@@ -28,7 +27,7 @@ from evidence_kit.models import (
     Source,
     references,
 )
-from evidence_kit.provenance import is_nfc, quote_problems, sha256_bytes
+from evidence_kit.provenance import check_source_text, quote_problems
 
 
 @dataclass
@@ -204,50 +203,20 @@ def _text_fields(entry: Entry) -> _TextFields | None:
 
 def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
     findings: list[Finding] = []
-    root = curation.root.resolve()
     for entry in curation.entries["sources"]:
         source = _text_fields(entry)
         if source is None:
             continue
-        path = (curation.root / source.text_path).resolve()
-        if not path.is_relative_to(root):
-            findings.append(entry.finding(ERR.PATH_ESCAPES, ("text_path",), path=source.text_path))
-            continue
-        if path.name != source.source_file:
-            findings.append(
-                entry.finding(
-                    ERR.SOURCE_FILE_NAME,
-                    ("source_file",),
-                    expected=path.name,
-                    actual=source.source_file,
-                )
-            )
-        display = curation.display(path)
-        if not path.is_file():
-            findings.append(entry.finding(ERR.FILE_MISSING, ("text_path",), path=display))
-            continue
-        data = path.read_bytes()
-        actual = sha256_bytes(data)
-        if actual != source.sha256:
-            findings.append(
-                entry.finding(
-                    ERR.HASH_MISMATCH,
-                    ("sha256",),
-                    path=display,
-                    expected=source.sha256,
-                    actual=actual,
-                )
-            )
-            continue
-        try:
-            text = read_text(path, display)
-        except EvidenceKitError as exc:
-            findings.extend(exc.findings)
-            continue
-        if not is_nfc(text):
-            findings.append(ERR.TEXT_NOT_NFC.at(display, path=display))
-            continue
-        dataset.texts.setdefault(source.source_id, text)
+        problems, text = check_source_text(
+            curation.root, source.text_path, source.source_file, source.sha256
+        )
+        for p in problems:
+            if p.in_text:  # located in the text file itself
+                findings.append(p.kind.at(p.params["path"], **p.params))
+            else:
+                findings.append(entry.finding(p.kind, (p.field,), **p.params))
+        if text is not None:
+            dataset.texts.setdefault(source.source_id, text)
     return findings
 
 

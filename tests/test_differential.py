@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import unicodedata
@@ -119,3 +120,25 @@ def test_a_missing_optional_column_does_not_hide_quote_defects(tmp_path: Path) -
     provenance = {"EK403", "EK404", "EK405", "EK406"} & seeded
     assert provenance, summary
     assert provenance <= codes
+
+
+def test_a_source_text_with_a_bom_is_reported_by_both_paths(tmp_path: Path) -> None:
+    """The published checks share the curated validator's source-text check, BOM included."""
+    synthesize(DATASET, tmp_path, 500, seed=9, corrupt=0.0)
+    parquet = tmp_path / "parquet"
+    sources = pq.read_table(parquet / "sources.parquet")
+    text_path = tmp_path / sources.column("text_path")[0].as_py()
+    data = b"\xef\xbb\xbf" + text_path.read_bytes()
+    text_path.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    sha = sources.column("sha256").to_pylist()
+    sha[0] = digest
+    column = sources.schema.get_field_index("sha256")
+    sources = sources.set_column(column, sources.schema.field(column), pa.array(sha))
+    pq.write_table(sources, parquet / "sources.parquet")
+    fast, slow = _both(parquet)
+    assert fast == slow
+    bom = [f for f in fast if f["code"] == "EK107"]
+    assert [(f["file"].endswith("sources.parquet"), f["line"], f["field"]) for f in bom] == [
+        (True, 1, "text_path")
+    ]
