@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check evidence_kit tests bench
 	$(BIN)/ruff format --check evidence_kit tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest

@@ -56,7 +56,7 @@ def run_pydantic(parquet: Path) -> int:
     """Every assertion row through the pydantic model, one object per row."""
     from pydantic import ValidationError
 
-    from evidence_kit.models import Assertion
+    from evidence_kit.model.records import Assertion
 
     errors = 0
     for row in _rows(parquet):
@@ -68,11 +68,11 @@ def run_pydantic(parquet: Path) -> int:
 
 
 def run_gx(parquet: Path) -> int:
-    """The Great Expectations suites of evidence_kit.expectations on every table, pandas."""
-    from evidence_kit.expectations import run_suites
-    from evidence_kit.published import run_parameters
-    from evidence_kit.suites import load_suites
-    from evidence_kit.tables import TABLES
+    """The Great Expectations suites of evidence_kit.checks.expectations on every table, pandas."""
+    from evidence_kit.checks.expectations import run_suites
+    from evidence_kit.checks.published import run_parameters
+    from evidence_kit.model.suites import load_suites
+    from evidence_kit.model.tables import TABLES
 
     present = {
         name: parquet / t.file_name
@@ -87,7 +87,7 @@ def run_gx(parquet: Path) -> int:
 
 def run_fast(parquet: Path) -> int:
     """The column-wise engine over all four tables, texts included."""
-    from evidence_kit.fastcheck import check_published
+    from evidence_kit.checks.fastcheck import check_published
 
     return len(check_published(parquet))
 
@@ -121,14 +121,14 @@ def child(method: str, parquet: Path) -> None:
     """
     import jsonschema  # noqa: F401
 
-    import evidence_kit.fastcheck
-    import evidence_kit.models
+    import evidence_kit.checks.fastcheck
+    import evidence_kit.model.records
 
     if method == "gx-pandas":
         import great_expectations  # noqa: F401
 
-        import evidence_kit.expectations
-        import evidence_kit.published
+        import evidence_kit.checks.expectations
+        import evidence_kit.checks.published
     del evidence_kit
     began = time.perf_counter()
     found = RUNNERS[method](parquet)

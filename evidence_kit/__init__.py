@@ -22,7 +22,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
-from evidence_kit.errors import ERR, EvidenceKitError, UsageError
+from evidence_kit.model.errors import ERR, EvidenceKitError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from evidence_kit.errors import EvidenceKitError, Finding, ValidationReport
+from evidence_kit.model.errors import EvidenceKitError, Finding, ValidationReport
 
 DATASET_ARGUMENT = click.argument(
     "dataset_dir",
@@ -111,13 +111,13 @@ def validate(dataset_dir: Path, fmt: str, published: bool, engine: str, report_d
         evidence-kit validate --published dataset/parquet
     """
     if published:
-        from evidence_kit.published import validate_published
+        from evidence_kit.checks.published import validate_published
 
         target = dataset_dir if dataset_dir.name == "parquet" else dataset_dir / "parquet"
         report = validate_published(_require_dir(target), engine=engine, report_dir=report_dir)
         _emit(report, fmt, str(target))
     else:
-        from evidence_kit.validator import validate as run
+        from evidence_kit.curation.validator import validate as run
 
         report, _ = run(_require_dir(dataset_dir))
         _emit(report, fmt, str(dataset_dir))
@@ -151,7 +151,7 @@ def locate(source: str, quote: str, dataset_dir: Path, occurrence: int | None) -
     Example:
         evidence-kit locate s002 "Huden plumpar och förtorkar"
     """
-    from evidence_kit.curate import locate_quote
+    from evidence_kit.curation.locate import locate_quote
 
     click.echo(locate_quote(_require_dir(dataset_dir), source, quote, occurrence), nl=False)
 
@@ -200,7 +200,7 @@ def schema(out: Path, check: bool) -> None:
         evidence-kit schema --out schema
         evidence-kit schema --check
     """
-    from evidence_kit.schema import stale_schemas, write_schemas
+    from evidence_kit.publishing.schemas import stale_schemas, write_schemas
 
     _write_or_check(out, check, "schema", lambda: stale_schemas(out), lambda: write_schemas(out))
 
@@ -215,7 +215,7 @@ def suites(out: Path, check: bool) -> None:
         evidence-kit suites --out validations
         evidence-kit suites --check
     """
-    from evidence_kit.suites import stale_suites, write_suites
+    from evidence_kit.model.suites import stale_suites, write_suites
 
     _write_or_check(out, check, "suites", lambda: stale_suites(out), lambda: write_suites(out))
 
@@ -232,7 +232,7 @@ def build(dataset_dir: Path) -> None:
     Example:
         evidence-kit build dataset
     """
-    from evidence_kit.publish import build as run
+    from evidence_kit.publishing.build import build as run
 
     result = run(_require_dir(dataset_dir))
     for name, rows in result.rows.items():

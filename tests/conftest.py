@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 
 from evidence_kit.cli import main
-from evidence_kit.errors import Finding, ValidationReport
+from evidence_kit.model.errors import Finding, ValidationReport
 
 # No time limits in tests (COMMON rules; two cores shared with other jobs): hypothesis's
 # default 200 ms deadline would make property tests fail on a busy machine.

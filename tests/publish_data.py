@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from evidence_kit.provenance import Span, context
+from evidence_kit.curation.provenance import Span, context
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -17,10 +17,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evidence_kit.errors import Finding
-from evidence_kit.published import ROW_COUNT_KEY
-from evidence_kit.suites import column_origins
-from evidence_kit.tables import TABLES
+from evidence_kit.checks.published import ROW_COUNT_KEY
+from evidence_kit.model.errors import Finding
+from evidence_kit.model.suites import column_origins
+from evidence_kit.model.tables import TABLES
 
 SEEDS = ["000_aaaa.txt", "001_bbbb.txt", "002_cccc.txt"]
 

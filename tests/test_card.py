@@ -11,8 +11,9 @@ import pytest
 from publish_data import COUNTS, write_synthetic_dataset
 
 import evidence_kit
-from evidence_kit import card, metadata, publish
-from evidence_kit.tables import TABLES
+from evidence_kit.model.tables import TABLES
+from evidence_kit.publishing import build as publish
+from evidence_kit.publishing import card, metadata
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = [

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence_kit.certainty import BASE, LEVELS, PEER_REVIEWED_BASE, assess
-from evidence_kit.models import Assertion, Source
-from evidence_kit.vocabulary import ECO_CODES, QUALITY_FLAGS, SOURCE_TYPES, STATEMENT_MODES
+from evidence_kit.curation.certainty import BASE, LEVELS, PEER_REVIEWED_BASE, assess
+from evidence_kit.model.records import Assertion, Source
+from evidence_kit.model.vocabulary import ECO_CODES, QUALITY_FLAGS, SOURCE_TYPES, STATEMENT_MODES
 
 _ids = count()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
-from evidence_kit.models import CLAIM_ADAPTER, CLAIM_TYPES
-from evidence_kit.publish import claim_row
-from evidence_kit.validator import load_dataset
-from evidence_kit.vocabulary import CLAIM_KINDS
+from evidence_kit.curation.validator import load_dataset
+from evidence_kit.model.claims import CLAIM_ADAPTER, CLAIM_TYPES
+from evidence_kit.model.vocabulary import CLAIM_KINDS
+from evidence_kit.publishing.build import claim_row
 
 ROOT = Path(__file__).resolve().parent.parent
 

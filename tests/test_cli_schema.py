@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evidence_kit.loader import TABLES
+from evidence_kit.curation.loader import TABLES
 
 REPO = Path(__file__).parent.parent
 NAMES = sorted(t.schema_file for t in TABLES.values())

@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from evidence_kit.fastcheck import check_published
-from evidence_kit.recordcheck import check_published_records
+from evidence_kit.checks.fastcheck import check_published
+from evidence_kit.checks.recordcheck import check_published_records
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_kit.document import load_yaml, parse_yaml, read_text
-from evidence_kit.errors import EvidenceKitError
+from evidence_kit.curation.document import load_yaml, parse_yaml, read_text
+from evidence_kit.model.errors import EvidenceKitError
 
 YAML_TEXT = """\
 # comment

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from evidence_kit.errors import (
+from evidence_kit.model.errors import (
     CODES,
     ERR,
     ErrorType,

@@ -18,12 +18,12 @@ from published_tables import (
     write_published,
 )
 
-from evidence_kit import expectations as ex
-from evidence_kit import suites as su
+from evidence_kit.checks import expectations as ex
 from evidence_kit.cli import main
-from evidence_kit.errors import UsageError
-from evidence_kit.tables import TABLES
-from evidence_kit.vocabulary import ECO_CODES, STATEMENT_MODES
+from evidence_kit.model import suites as su
+from evidence_kit.model.errors import UsageError
+from evidence_kit.model.tables import TABLES
+from evidence_kit.model.vocabulary import ECO_CODES, STATEMENT_MODES
 
 REGENERATE = "run `evidence-kit suites --out validations` and commit validations/"
 
@@ -71,7 +71,7 @@ def test_the_declarations_do_not_import_great_expectations(tmp_path: Path) -> No
     declared = run_script(
         tmp_path,
         "import json, sys\n"
-        "import evidence_kit.suites as su\n"
+        "import evidence_kit.model.suites as su\n"
         "print(json.dumps({'tables': sorted(su.declare_suites()),"
         " 'stale': [p.name for p in su.stale_suites()],"
         " 'gx': sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations')}))\n",
@@ -231,7 +231,7 @@ def test_every_evidence_column_has_an_origin() -> None:
 
 
 def _parameters(directory: Path) -> dict:
-    from evidence_kit.published import run_parameters
+    from evidence_kit.checks.published import run_parameters
 
     present = {n: directory / t.file_name for n, t in TABLES.items()}
     return run_parameters(directory.parent, present, su.load_suites())

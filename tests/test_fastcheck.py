@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from evidence_kit.fastcheck import QUOTE_SUSPECT, check_published
+from evidence_kit.checks.fastcheck import QUOTE_SUSPECT, check_published
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"

@@ -12,9 +12,9 @@ import pytest
 from publish_data import COUNTS, write_synthetic_dataset
 
 import evidence_kit
-from evidence_kit import publish
-from evidence_kit.errors import EvidenceKitError, UsageError
-from evidence_kit.tables import TABLES
+from evidence_kit.model.errors import EvidenceKitError, UsageError
+from evidence_kit.model.tables import TABLES
+from evidence_kit.publishing import build as publish
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from publish_data import COUNTS, write_synthetic_dataset
 
-from evidence_kit import metadata, publish
-from evidence_kit.errors import EvidenceKitError
-from evidence_kit.provenance import sha256_file
-from evidence_kit.tables import TABLES
+from evidence_kit.curation.provenance import sha256_file
+from evidence_kit.model.errors import EvidenceKitError
+from evidence_kit.model.tables import TABLES
+from evidence_kit.publishing import build as publish
+from evidence_kit.publishing import metadata
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent

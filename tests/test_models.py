@@ -13,21 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from evidence_kit.loader import TABLES, validate_record
-from evidence_kit.models import (
+from evidence_kit.curation.loader import TABLES, validate_record
+from evidence_kit.model.claims import (
     CLAIM_ADAPTER,
     CLAIM_TYPES,
-    CONTEXT_LENGTH,
-    Assertion,
     CombinationTherapyClaim,
-    Condition,
     CostClaim,
-    Icd10Code,
     ScheduleClaim,
-    Source,
-    references,
 )
-from evidence_kit.vocabulary import (
+from evidence_kit.model.fields import CONTEXT_LENGTH, references
+from evidence_kit.model.records import Assertion, Condition, Icd10Code, Source
+from evidence_kit.model.vocabulary import (
     AGENT_TYPES,
     CLAIM_KINDS,
     ECO_CODES,

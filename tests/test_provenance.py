@@ -10,11 +10,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from evidence_kit.curate import locate_quote
-from evidence_kit.document import parse_yaml
-from evidence_kit.errors import EvidenceKitError
-from evidence_kit.models import CONTEXT_LENGTH
-from evidence_kit.provenance import (
+from evidence_kit.curation.document import parse_yaml
+from evidence_kit.curation.locate import locate_quote
+from evidence_kit.curation.provenance import (
     Span,
     context,
     is_nfc,
@@ -24,6 +22,8 @@ from evidence_kit.provenance import (
     sha256_bytes,
     sha256_file,
 )
+from evidence_kit.model.errors import EvidenceKitError
+from evidence_kit.model.fields import CONTEXT_LENGTH
 
 MINI = Path(__file__).parent / "data" / "mini"
 

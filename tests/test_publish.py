@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 from publish_data import COUNTS, write_synthetic_dataset
 
-from evidence_kit import publish
-from evidence_kit.certainty import assess
 from evidence_kit.cli import main
-from evidence_kit.errors import EvidenceKitError
-from evidence_kit.models import SCHEMA_VERSION
-from evidence_kit.tables import CLAIM_FIELDS, SOURCE_FIELDS, TABLES
-from evidence_kit.validator import load_dataset
+from evidence_kit.curation.certainty import assess
+from evidence_kit.curation.validator import load_dataset
+from evidence_kit.model.errors import EvidenceKitError
+from evidence_kit.model.fields import SCHEMA_VERSION
+from evidence_kit.model.tables import CLAIM_FIELDS, SOURCE_FIELDS, TABLES
+from evidence_kit.publishing import build as publish
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = ("parquet", "datapackage.json", "croissant.json", "README.md", "SHA256SUMS")

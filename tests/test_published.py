@@ -1,7 +1,7 @@
 """validate_published on a real build: checksums, fast checks, then the committed suites.
 
 The dataset is the synthetic curation of tests/publish_data.py, published with
-``evidence_kit.publish.build``; tests break the published files (or the curation next to
+``evidence_kit.publishing.build.build``; tests break the published files (or the curation next to
 them) and assert which findings come back.
 """
 
@@ -19,15 +19,15 @@ from click.testing import CliRunner
 from publish_data import COUNTS, write_synthetic_dataset
 from published_tables import failures, valid_rows, write_published
 
-from evidence_kit.cli import main
-from evidence_kit.errors import UsageError, ValidationReport
-from evidence_kit.publish import build
-from evidence_kit.published import (
+from evidence_kit.checks.published import (
     ROW_COUNT_KEY,
     check_checksums,
     expected_row_counts,
     validate_published,
 )
+from evidence_kit.cli import main
+from evidence_kit.model.errors import UsageError, ValidationReport
+from evidence_kit.publishing.build import build
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from evidence_kit.loader import TABLES, read_curation, validate_record
-from evidence_kit.schema import generate_schemas, render
-from evidence_kit.vocabulary import (
+from evidence_kit.curation.loader import TABLES, read_curation, validate_record
+from evidence_kit.model.vocabulary import (
     AGENT_TYPES,
     CLAIM_KINDS,
     ECO_CODES,
@@ -29,6 +28,7 @@ from evidence_kit.vocabulary import (
     STATEMENT_MODES,
     SUPPORT_TYPES,
 )
+from evidence_kit.publishing.schemas import generate_schemas, render
 
 REPO = Path(__file__).parent.parent
 SCHEMA_DIR = REPO / "schema"

@@ -22,9 +22,9 @@ from published_tables import (
     write_published,
 )
 
-from evidence_kit import expectations as ex
-from evidence_kit.errors import Finding
-from evidence_kit.published import validate_published
+from evidence_kit.checks import expectations as ex
+from evidence_kit.checks.published import validate_published
+from evidence_kit.model.errors import Finding
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +70,7 @@ def test_spark_is_not_started_at_import(tmp_path: Path) -> None:
     imported = run_script(
         tmp_path,
         "import json, sys\n"
-        "import evidence_kit.cli, evidence_kit.expectations, evidence_kit.published\n"
+        "import evidence_kit.cli, evidence_kit.checks.expectations, evidence_kit.checks.published\n"
         "print(json.dumps({'pyspark': 'pyspark' in sys.modules,"
         " 'py4j': 'py4j' in sys.modules}))\n",
     )

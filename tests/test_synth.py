@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from evidence_kit.cli import main
-from evidence_kit.provenance import Span, context, is_nfc, sha256_bytes
+from evidence_kit.curation.provenance import Span, context, is_nfc, sha256_bytes
+from evidence_kit.model.tables import TABLES
+from evidence_kit.model.vocabulary import CLAIM_KINDS
 from evidence_kit.synth import ASSERTION_DEFECTS, synthesize
-from evidence_kit.tables import TABLES
-from evidence_kit.vocabulary import CLAIM_KINDS
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_kit.provenance import context, locate
+from evidence_kit.curation.provenance import context, locate
 
 SOURCES = Path("mini/sources.yaml")
 CLAIMS = Path("mini/claims.yaml")

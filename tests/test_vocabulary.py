@@ -7,8 +7,8 @@ from typing import Literal, get_args, get_origin
 
 import pytest
 
-from evidence_kit import vocabulary
-from evidence_kit.models import Assertion, Source
+from evidence_kit.model import vocabulary
+from evidence_kit.model.records import Assertion, Source
 
 LITERALS = {
     name: value

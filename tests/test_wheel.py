@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from publish_data import COUNTS, write_synthetic_dataset
 
-from evidence_kit import publish
-from evidence_kit.tables import TABLES
+from evidence_kit.model.tables import TABLES
+from evidence_kit.publishing import build as publish
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")

@@ -1,0 +1,268 @@
+"""Column and record rules of the published tables: what each column and row must hold.
+
+The declarations of the published-file checks, kept apart from the code that runs them
+(pandera's ``api/`` against its ``backends/``): :data:`RULES` holds one
+:class:`ColumnRule` per column, derived once from the models' JSON Schema, the closed
+vocabularies and the Arrow contract in :mod:`evidence_kit.model.tables`; :data:`KIND_PREDICATES`
+and :data:`RECORD_COLUMNS` declare the record rules; :data:`QUOTE_SUSPECT` names the
+quotes that need the exact check.  Changing an engine never touches this module.
+
+:func:`value_violation` and :func:`record_rule_failure` read one value or one row
+against these rules in plain Python: the record path (:mod:`evidence_kit.checks.recordcheck`)
+runs them, and the column-wise engine (:mod:`evidence_kit.checks.fastcheck`) must agree with
+them row for row.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import langcodes
+import pyarrow as pa
+from pydantic import TypeAdapter
+
+from evidence_kit.model.claims import CLAIM_TYPES, ClaimBase
+from evidence_kit.model.errors import ERR, ErrorType
+from evidence_kit.model.records import Assertion, Source
+from evidence_kit.model.tables import TABLES
+from evidence_kit.model.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
+
+ORDER = ("sources", "claims", "assertions", "evidence")
+RECORD = {"sources": "Source", "claims": "Claim", "assertions": "Assertion", "evidence": "Evidence"}
+SCHEMA_FILE = {
+    "sources": "source.schema.json",
+    "claims": "claim.schema.json",
+    "assertions": "assertion.schema.json",
+    "evidence": "assertion.schema.json",
+}
+_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
+EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
+
+
+def _nfc_suspects() -> str:
+    """Code points whose NFC quick check is No or Maybe: a string without any is NFC."""
+    import unicodedata
+
+    found = set()
+    for code in range(0x2FA1E):  # no character above the CJK compatibility supplement decomposes
+        char = chr(code)
+        if not unicodedata.decomposition(char):
+            continue
+        if unicodedata.normalize("NFC", char) != char:
+            found.add(code)  # NFC_QC=No (singletons, composition exclusions)
+        parts = unicodedata.decomposition(char).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            pair = "".join(chr(int(p, 16)) for p in parts)
+            if unicodedata.normalize("NFC", pair) == char:
+                found.add(int(parts[1], 16))  # NFC_QC=Maybe: combines with what precedes
+    found |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
+    return "".join(f"\\x{{{c:x}}}" for c in sorted(found))
+
+
+#: Rows whose quote matches need the exact (Python) check: edge white space or NFC doubt.
+QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_nfc_suspects()}]"
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """What one column must hold; checked null -> length -> pattern -> value set -> bounds."""
+
+    column: str
+    nullable: bool
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    enum: tuple[str, ...] | None = None
+    ge: float | None = None
+    le: float | None = None
+    language: bool = False
+
+    @property
+    def enum_error(self) -> ErrorType:
+        eco = self.enum is not None and all(v.startswith("ECO:") for v in self.enum)
+        return ERR.UNKNOWN_ECO if eco else ERR.NOT_ALLOWED_VALUE
+
+
+def _constraints(prop: dict[str, Any]) -> dict[str, Any]:
+    """Constraints of one JSON Schema property (the non-null branch of an anyOf)."""
+    for branch in prop.get("anyOf", []):
+        if branch.get("type") != "null":
+            prop = {**prop, **branch}
+    out: dict[str, Any] = {}
+    for key, name in (
+        ("pattern", "pattern"),
+        ("minLength", "min_length"),
+        ("maxLength", "max_length"),
+        ("minimum", "ge"),
+        ("maximum", "le"),
+    ):
+        if key in prop:
+            out[name] = prop[key]
+    if "enum" in prop:
+        out["enum"] = tuple(prop["enum"])
+    elif "const" in prop:
+        out["enum"] = (prop["const"],)
+    return out
+
+
+def _properties(model: Any) -> dict[str, dict[str, Any]]:
+    schema = TypeAdapter(model).json_schema()
+    return {k: _constraints(v) for k, v in schema.get("properties", {}).items()}
+
+
+def _claim_properties() -> dict[str, dict[str, Any]]:
+    """Column constraints of the flat claims table, merged over every claim kind."""
+    props = _properties(ClaimBase)
+    for model in CLAIM_TYPES:
+        for name, cons in _properties(model).items():
+            name = {"unit": "cost_unit"}.get(name, name)
+            if name in props and "enum" in cons and "enum" in props[name]:
+                merged = dict.fromkeys((*props[name]["enum"], *cons["enum"]))
+                props[name] = {**props[name], "enum": tuple(merged)}
+            else:
+                props.setdefault(name, cons)
+    props["kind"] = {"enum": tuple(CLAIM_KINDS)}
+    props["currency"] = {"enum": tuple(CURRENCIES)}
+    props["certainty"] = {"enum": tuple(CERTAINTY_LEVELS)}
+    props["confidence"] = {"ge": 0.0, "le": 1.0}
+    for name in ("n_assertions", "n_sources", "n_works"):
+        props[name] = {"ge": 0}
+    for name in ("object_id",):
+        props[name] = {"pattern": props["subject"]["pattern"]}
+    return props
+
+
+def _rules(fields: Iterable[pa.Field], props: dict[str, dict[str, Any]]) -> list[ColumnRule]:
+    rules = []
+    for f in fields:
+        cons = {
+            k: v for k, v in props.get(f.name, {}).items() if k != "enum" or f.type != pa.bool_()
+        }
+        rules.append(ColumnRule(f.name, f.nullable, language=f.name == "language", **cons))
+    return rules
+
+
+def _build_rules() -> dict[str, list[ColumnRule]]:
+    source_props = _properties(Source)
+    source_props.pop("language", None)
+    claim_props = _claim_properties()
+    assertion_props = _properties(Assertion)
+    rules = {
+        "sources": _rules(TABLES["sources"].schema, source_props),
+        "claims": _rules(TABLES["claims"].schema, claim_props),
+        "assertions": _rules(TABLES["assertions"].schema, assertion_props),
+    }
+    by_name = {t: {r.column: r for r in rs} for t, rs in rules.items()}
+    evidence = []
+    for f in TABLES["evidence"].schema:
+        name = f.name
+        if name in by_name["assertions"]:
+            if name not in ("assertion_id", "claim_id", "source_id"):
+                continue  # copies of assertions.parquet's columns, checked there
+            base = by_name["assertions"][name]
+        elif name.startswith("claim_") and name[6:] in by_name["claims"]:
+            base = by_name["claims"][name[6:]]
+        elif name.startswith("source_") and name[7:] in by_name["sources"]:
+            base = by_name["sources"][name[7:]]
+        else:
+            base = by_name["claims"].get(name) or by_name["sources"][name]
+        evidence.append(ColumnRule(**{**base.__dict__, "column": name, "nullable": f.nullable}))
+    rules["evidence"] = evidence
+    return rules
+
+
+RULES: dict[str, list[ColumnRule]] = _build_rules()
+KIND_PREDICATES: dict[str, tuple[str, ...]] = {
+    typing.get_args(m.model_fields["kind"].annotation)[0]: typing.get_args(
+        m.model_fields["predicate"].annotation
+    )
+    for m in CLAIM_TYPES
+}
+
+
+RECORD_COLUMNS = {
+    "sources": ("status", "retraction_reason"),
+    "claims": ("kind", "predicate", "status", "retraction_reason"),
+    "assertions": (
+        "status",
+        "retraction_reason",
+        "char_start",
+        "char_end",
+        "statement_mode",
+        "hedge_cue",
+        "attributed_to",
+    ),
+    "evidence": (),
+}
+
+#: Columns the cross-record checks of a table read: keys, references, texts and quotes.
+LINK_COLUMNS = {
+    "sources": ("source_id", "source_file", "text_path", "sha256"),
+    "claims": ("claim_id", "status"),
+    "assertions": (
+        "assertion_id",
+        "claim_id",
+        "source_id",
+        "status",
+        "quote",
+        "char_start",
+        "char_end",
+        "prefix",
+        "suffix",
+    ),
+    "evidence": ("assertion_id", "claim_id", "source_id"),
+}
+
+
+def blocking(table: str, bad: set[str]) -> set[str]:
+    """The table-level problems (missing or mistyped columns) that stop the record and
+    cross-record checks of ``table``: only those in columns these checks read, so a
+    problem in, say, a notes column does not hide a wrong quote.
+    """
+    return bad & {*RECORD_COLUMNS[table], *LINK_COLUMNS[table]}
+
+
+def value_violation(rule: ColumnRule, value: Any) -> str | None:
+    """The first check of ``rule`` that ``value`` fails, or None (the record-level twin)."""
+    if value is None:
+        return None if rule.nullable else "null"
+    if isinstance(value, str):
+        if rule.min_length is not None and len(value) < rule.min_length:
+            return "min_length"
+        if rule.max_length is not None and len(value) > rule.max_length:
+            return "max_length"
+        if rule.pattern is not None and re.search(rule.pattern, value) is None:
+            return "pattern"
+    if rule.enum is not None and value not in rule.enum:
+        return "enum"
+    if rule.language and not langcodes.tag_is_valid(value):
+        return "language"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if rule.ge is not None and value < rule.ge:
+            return "ge"
+        if rule.le is not None and not value <= rule.le:
+            return "le"
+    return None
+
+
+def record_rule_failure(table: str, values: dict[str, Any]) -> str | None:
+    """The first record rule a column-valid row breaks (the order pydantic runs them in)."""
+    if table in ("sources", "claims", "assertions"):
+        if table == "claims" and values["predicate"] not in KIND_PREDICATES[values["kind"]]:
+            return "predicate"
+        if values["status"] == "retracted" and not values["retraction_reason"]:
+            return "retraction"
+    if table == "assertions":
+        if values["char_end"] <= values["char_start"]:
+            return "offsets"
+        if values["statement_mode"] == "hedged" and not values["hedge_cue"]:
+            return "hedge"
+        if values["statement_mode"] == "attributed" and not values["attributed_to"]:
+            return "attribution"
+    return None

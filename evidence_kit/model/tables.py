@@ -1,0 +1,280 @@
+"""The published tables: explicit Arrow schemas, the contract analysts rely on.
+
+Column names listed in the publish issue are fixed; others may be added, never renamed.
+Every column carries a description in its field metadata (``b"description"``), which
+the dataset card, datapackage.json and croissant.json are generated from.  Categorical
+columns are dictionary-encoded (``dictionary<int32, string>``) so pandas reads them as
+``category``.
+
+>>> [t for t in TABLES]
+['sources', 'claims', 'assertions', 'evidence']
+>>> TABLES["claims"].schema.field("claim_id").metadata[b"description"][:20]
+b'Canonical claim iden'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+CHECKSUMS_FILE = "SHA256SUMS"
+"""Name of the manifest of published files (``sha256  path`` lines, as sha256sum writes)."""
+
+CATEGORY = pa.dictionary(pa.int32(), pa.string())
+
+
+def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(
+        name, type_, nullable=nullable, metadata={b"description": description.encode("utf-8")}
+    )
+
+
+def _req(name: str, type_: pa.DataType, description: str) -> pa.Field:
+    return _field(name, type_, description, nullable=False)
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """One published Parquet table: its schema, primary key and foreign keys."""
+
+    name: str
+    description: str
+    schema: pa.Schema
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, table, column)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.parquet"
+
+    @property
+    def categorical(self) -> list[str]:
+        return [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
+
+
+SOURCE_FIELDS = [
+    _req("source_id", pa.string(), "Source identifier (s + seed index), primary key."),
+    _req("source_file", pa.string(), "File name of the captured seed text."),
+    _req("text_path", pa.string(), "Path of the source text inside the dataset directory."),
+    _req("sha256", pa.string(), "sha256 of the source text's bytes (UTF-8, NFC)."),
+    _req("language", CATEGORY, "BCP-47 language tag of the source text."),
+    _field("title", pa.string(), "Title as the page gives it."),
+    _field("title_en", pa.string(), "English rendering of the title."),
+    _field("publisher", pa.string(), "Publisher as the page names it; null if unstated."),
+    _field("published_date", pa.date32(), "Publication date the page states; null if none."),
+    _field("url", pa.string(), "Address the page was captured from, where known."),
+    _req(
+        "source_type",
+        CATEGORY,
+        "Kind of document (clinic marketing page, consumer health article, ...).",
+    ),
+    _req(
+        "work_id",
+        pa.string(),
+        "Work identifier; translations of one article share it and count as one work.",
+    ),
+    _field("work_note", pa.string(), "Why sources share a work (e.g. they are translations)."),
+    _req("commercial_interest", pa.bool_(), "True when the publisher sells the treatment."),
+    _field("commercial_interest_reason", pa.string(), "Why the flag is set."),
+    _req("machine_translated", pa.bool_(), "True when the text shows automatic translation."),
+    _field("machine_translated_reason", pa.string(), "Why the flag is set."),
+    _req("cites_literature", pa.bool_(), "True when the text names a study or journal."),
+    _field("cites_literature_reason", pa.string(), "Why the flag is set."),
+    _field(
+        "cited_references",
+        pa.string(),
+        "References the page names, as it names them, separated by ' | '.",
+    ),
+    _field(
+        "cited_dois",
+        pa.string(),
+        "DOIs of cited works resolved with certainty, separated by ' | '.",
+    ),
+    _req("status", CATEGORY, "active or retracted."),
+    _field("retraction_reason", pa.string(), "Why the record was retracted."),
+    _field("notes", pa.string(), "Curators' notes on the source (page furniture, oddities)."),
+]
+
+CLAIM_FIELDS = [
+    _req("claim_id", pa.string(), "Canonical claim identifier, primary key."),
+    _req(
+        "kind",
+        CATEGORY,
+        "Claim kind (mechanism, indication, combination_therapy, "
+        "adverse_effect, risk_factor, contraindication, procedure_step, aftercare, schedule, "
+        "cost, setting, comparison, definition).",
+    ),
+    _req("statement", pa.string(), "Canonical English statement of the claim."),
+    _req("subject", CATEGORY, "intervention_id the claim is about."),
+    _req("subject_label", pa.string(), "English label of the subject."),
+    _req(
+        "predicate",
+        CATEGORY,
+        "Biolink-style predicate (treats, has_adverse_event, contraindicated_in, ...).",
+    ),
+    _field("object_id", pa.string(), "Main object: a condition_id or outcome_id, by kind."),
+    _field("object_label", pa.string(), "English label of the object."),
+    _field("object_icd10cm", pa.string(), "ICD-10-CM code of the object condition, if coded."),
+    _req("negated", pa.bool_(), "True when the canonical statement is negative."),
+    _field(
+        "co_interventions",
+        pa.string(),
+        "Other interventions combined or used, intervention_ids separated by ' | '.",
+    ),
+    _field("combination_type", CATEGORY, "combination or sequential (combination therapy)."),
+    _field(
+        "outcomes",
+        pa.string(),
+        "outcome_ids improved (combination therapy, indication), separated by ' | '.",
+    ),
+    _field("severity_grades", pa.string(), "Grades of the condition named, e.g. '2 | 3 | 4'."),
+    _field("role", CATEGORY, "primary or adjunct (indications)."),
+    _field("frequency", CATEGORY, "How often an adverse effect occurs, as stated."),
+    _field("severity", CATEGORY, "How severe an adverse effect is, as stated."),
+    _field("expected_reaction", pa.bool_(), "True when the source calls the effect normal."),
+    _field(
+        "detail",
+        pa.string(),
+        "Kind-specific text: the stated cause, risk factor, "
+        "procedure action, aftercare instruction, compared attribute or definition.",
+    ),
+    _field(
+        "synonyms", pa.string(), "Other names the source gives (definition), separated by ' | '."
+    ),
+    _field("step", pa.int32(), "Position of a procedure step in the source's sequence."),
+    _field("setting", CATEGORY, "home, clinic, spa or professional_facility (setting)."),
+    _field("interval_min", pa.int32(), "Shortest interval between sessions (schedule)."),
+    _field("interval_max", pa.int32(), "Longest interval between sessions (schedule)."),
+    _field("interval_unit", CATEGORY, "day, week or month (schedule)."),
+    _field("sessions_min", pa.int32(), "Fewest sessions in a course (schedule)."),
+    _field("sessions_max", pa.int32(), "Most sessions in a course (schedule)."),
+    _field("amount_min", pa.float64(), "Lowest amount stated (cost)."),
+    _field("amount_max", pa.float64(), "Highest amount stated (cost)."),
+    _field("currency", CATEGORY, "ISO 4217 currency code (cost)."),
+    _field("cost_unit", CATEGORY, "per_session or per_course (cost)."),
+    _field("approximate", pa.bool_(), "True when the amount is approximate (cost)."),
+    _req(
+        "certainty",
+        CATEGORY,
+        "GRADE-style certainty derived from the assertions (high, moderate, low, very_low).",
+    ),
+    _req(
+        "confidence",
+        pa.float64(),
+        "Numeric confidence in [0, 1] derived from the assertions by "
+        "evidence_kit.curation.certainty.",
+    ),
+    _req("confidence_rationale", pa.string(), "One sentence explaining certainty and confidence."),
+    _req("n_assertions", pa.int32(), "Number of active assertions supporting the claim."),
+    _req("n_sources", pa.int32(), "Number of distinct sources asserting the claim."),
+    _req("n_works", pa.int32(), "Number of independent works (translations count once)."),
+    _req("status", CATEGORY, "active or retracted."),
+    _field("retraction_reason", pa.string(), "Why the record was retracted."),
+    _field(
+        "notes",
+        pa.string(),
+        "Curators' notes: how pages that share the claim differ, and reconciliations.",
+    ),
+]
+
+ASSERTION_FIELDS = [
+    _req("assertion_id", pa.string(), "Assertion identifier, primary key."),
+    _req("claim_id", pa.string(), "Claim the assertion supports (or denies, when negated)."),
+    _req("source_id", pa.string(), "Source quoted."),
+    _req("quote", pa.string(), "Verbatim quote, NFC, in the source language."),
+    _req("char_start", pa.int32(), "Start offset of the quote, code points of the NFC text."),
+    _req("char_end", pa.int32(), "End offset (exclusive), code points of the NFC text."),
+    _req("prefix", pa.string(), "Up to 32 code points of text before the quote."),
+    _req("suffix", pa.string(), "Up to 32 code points of text after the quote."),
+    _req("quote_en", pa.string(), "Faithful English rendering of the quote, hedges kept."),
+    _req("statement_mode", CATEGORY, "asserted, hedged, conditional, attributed or negated."),
+    _field("hedge_cue", pa.string(), "The source's own hedging words."),
+    _field("attributed_to", pa.string(), "Whom the source credits for the statement."),
+    _req("support_type", CATEGORY, "What the source offers in support."),
+    _req("evidence_basis", CATEGORY, "ECO code of what stands behind the statement."),
+    _req("agent_type", CATEGORY, "Biolink agent type of who produced the assertion."),
+    _req("curator", pa.string(), "Who curated the assertion."),
+    _req(
+        "extraction_confidence",
+        pa.float64(),
+        "Curator's confidence in [0, 1] that the quote states the claim.",
+    ),
+    _field("note", pa.string(), "Curator's note."),
+    _req("status", CATEGORY, "active or retracted."),
+    _field("retraction_reason", pa.string(), "Why the record was retracted."),
+]
+
+
+def _prefixed(fields: list[pa.Field], prefix: str, keep: set[str]) -> list[pa.Field]:
+    out = []
+    for f in fields:
+        name = f.name if f.name in keep else f"{prefix}{f.name}"
+        out.append(f.with_name(name))
+    return out
+
+
+_EVIDENCE_CLAIM_KEEP = {
+    "kind",
+    "statement",
+    "subject",
+    "subject_label",
+    "predicate",
+    "object_id",
+    "object_label",
+    "object_icd10cm",
+    "negated",
+    "certainty",
+    "confidence",
+    "confidence_rationale",
+}
+_EVIDENCE_SOURCE_KEEP = {
+    "source_file",
+    "language",
+    "source_type",
+    "work_id",
+    "commercial_interest",
+    "machine_translated",
+    "cites_literature",
+}
+
+EVIDENCE_FIELDS = [
+    *ASSERTION_FIELDS,
+    *_prefixed([f for f in CLAIM_FIELDS if f.name != "claim_id"], "claim_", _EVIDENCE_CLAIM_KEEP),
+    *_prefixed(
+        [f for f in SOURCE_FIELDS if f.name != "source_id"], "source_", _EVIDENCE_SOURCE_KEEP
+    ),
+]
+
+TABLES: dict[str, PublishedTable] = {
+    t.name: t
+    for t in (
+        PublishedTable(
+            "sources",
+            "One row per captured source document.",
+            pa.schema(SOURCE_FIELDS),
+            ("source_id",),
+        ),
+        PublishedTable(
+            "claims",
+            "One row per canonical claim, with its derived certainty.",
+            pa.schema(CLAIM_FIELDS),
+            ("claim_id",),
+        ),
+        PublishedTable(
+            "assertions",
+            "One row per assertion: a quote in a source stating a claim.",
+            pa.schema(ASSERTION_FIELDS),
+            ("assertion_id",),
+            (("claim_id", "claims", "claim_id"), ("source_id", "sources", "source_id")),
+        ),
+        PublishedTable(
+            "evidence",
+            "The analysts' flat table: one row per assertion joined "
+            "with its claim (claim_ columns) and its source (source_ columns).",
+            pa.schema(EVIDENCE_FIELDS),
+            ("assertion_id",),
+            (("claim_id", "claims", "claim_id"), ("source_id", "sources", "source_id")),
+        ),
+    )
+}

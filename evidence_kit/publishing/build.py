@@ -1,0 +1,406 @@
+"""Publish a valid dataset: deterministic Parquet, download metadata and a dataset card.
+
+:func:`build` validates first and writes nothing unless the curated data is valid.  It
+then renders every output into a staging directory next to the target and swaps it in
+with ``os.replace``, so a failed or interrupted build leaves the previous files as they
+were.  The tables follow the Arrow schemas of :mod:`evidence_kit.model.tables` exactly (no
+inferred types); rows are sorted by primary key, and writer options and key-value
+metadata are fixed, so identical inputs give byte-identical files.
+
+Each Parquet file carries in its key-value metadata the dataset version, the schema
+version and :func:`input_hash` of the curation inputs; :func:`read_metadata` reads them.
+
+>>> DATASET_KEYS[:2]
+('evidence_kit.table', 'evidence_kit.row_count')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from evidence_kit.curation.certainty import assess
+from evidence_kit.curation.loader import TABLES as CURATION_TABLES
+from evidence_kit.curation.validator import Dataset, load_dataset
+from evidence_kit.model.claims import ClaimBase
+from evidence_kit.model.errors import ERR, EvidenceKitError
+from evidence_kit.model.fields import SCHEMA_VERSION
+from evidence_kit.model.records import Assertion, Source
+from evidence_kit.model.tables import (
+    ASSERTION_FIELDS,
+    CHECKSUMS_FILE,
+    CLAIM_FIELDS,
+    EVIDENCE_FIELDS,
+    SOURCE_FIELDS,
+    TABLES,
+    PublishedTable,
+)
+from evidence_kit.publishing.card import render_card
+from evidence_kit.publishing.metadata import (
+    CHECKED_FILES,
+    read_release,
+    render_checksums,
+    render_croissant,
+    render_datapackage,
+)
+
+PARQUET_DIR = "parquet"
+ROW_GROUP_SIZE = 65_536
+COMPRESSION = "zstd"
+COMPRESSION_LEVEL = 9
+SEPARATOR = " | "
+"""List-like values are published as strings joined by this separator (portable to CSV)."""
+
+DATASET_KEYS = (
+    "evidence_kit.table",
+    "evidence_kit.row_count",
+    "evidence_kit.dataset_version",
+    "evidence_kit.release_date",
+    "evidence_kit.schema_version",
+    "evidence_kit.input_hash",
+    "evidence_kit.license",
+)
+"""Key-value metadata written into every Parquet file, in this order."""
+
+TEXT_INPUTS = "texts/**/*"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build published: the directory, row counts by table and the input hash."""
+
+    directory: Path
+    rows: dict[str, int]
+    input_hash: str
+    dataset_version: str
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def input_files(root: Path) -> list[Path]:
+    """Every curation input under ``root`` (the files the loader reads, and the texts)."""
+    patterns = [t.path for t in CURATION_TABLES.values()] + [TEXT_INPUTS]
+    found = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def input_hash(root: Path) -> str:
+    """sha256 over the sorted relative paths and bytes of every curation input.
+
+    Each file contributes its POSIX path, a NUL, its length as 8 bytes and its bytes,
+    so renaming a file or moving bytes between files changes the hash too.
+    """
+    digest = hashlib.sha256()
+    for path in input_files(root):
+        data = path.read_bytes()
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _joined(values: list[Any] | None) -> str | None:
+    return SEPARATOR.join(str(v) for v in values) if values else None
+
+
+def source_row(source: Source) -> dict[str, Any]:
+    """One ``sources`` row; quality flags become booleans with their reasons."""
+    reasons: dict[str, str] = {q.flag: q.reason for q in source.quality_flags}
+    return {
+        **source.model_dump(
+            include={
+                "source_id",
+                "source_file",
+                "text_path",
+                "sha256",
+                "language",
+                "title",
+                "title_en",
+                "publisher",
+                "published_date",
+                "url",
+                "source_type",
+                "work_id",
+                "work_note",
+                "status",
+                "retraction_reason",
+                "notes",
+            }
+        ),
+        **{flag: flag in reasons for flag in _FLAGS},
+        **{f"{flag}_reason": reasons.get(flag) for flag in _FLAGS},
+        "cited_references": _joined([r.as_stated for r in source.cited_references]),
+        "cited_dois": _joined([r.doi for r in source.cited_references if r.doi]),
+    }
+
+
+_FLAGS = ("commercial_interest", "machine_translated", "cites_literature")
+_DETAIL = ("stated_cause", "factor", "action", "instruction", "definition", "attribute")
+
+
+def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -> dict[str, Any]:
+    """One ``claims`` row: kind-specific fields flattened, certainty from its assertions."""
+    kind = getattr(claim, "kind")  # noqa: B009 - every concrete claim kind declares it
+    subject = dataset.interventions[claim.subject]
+    object_id = claim.object_id()
+    label = code = None
+    if object_id is not None and claim.object_table() == "outcomes":
+        label = dataset.outcomes[object_id].label
+    elif object_id is not None and claim.object_table() == "interventions":
+        label = dataset.interventions[object_id].label
+    elif object_id is not None:
+        condition = dataset.conditions[object_id]
+        label, code = condition.label, condition.icd10cm.code if condition.icd10cm else None
+    outcomes = getattr(claim, "outcomes", None) or [
+        o for o in [getattr(claim, "outcome", None)] if o
+    ]
+    detail = next((getattr(claim, f) for f in _DETAIL if getattr(claim, f, None)), None)
+    assessment = assess(assertions, dataset.sources)
+
+    def get(name: str) -> Any:
+        return getattr(claim, name, None)
+
+    return {
+        "claim_id": claim.claim_id,
+        "kind": kind,
+        "statement": claim.statement,
+        "subject": claim.subject,
+        "subject_label": subject.label,
+        "predicate": get("predicate"),
+        "object_id": object_id,
+        "object_label": label,
+        "object_icd10cm": code,
+        "negated": claim.negated,
+        "co_interventions": _joined(get("co_interventions")),
+        "combination_type": get("combination_type"),
+        "outcomes": _joined(outcomes),
+        "severity_grades": _joined(get("severity_grades")),
+        "role": get("role"),
+        "frequency": get("frequency"),
+        "severity": get("severity"),
+        "expected_reaction": get("expected_reaction"),
+        "detail": detail,
+        "synonyms": _joined(get("synonyms")),
+        "step": get("step"),
+        "setting": get("setting"),
+        **{
+            name: get(name)
+            for name in (
+                "interval_min",
+                "interval_max",
+                "interval_unit",
+                "sessions_min",
+                "sessions_max",
+                "amount_min",
+                "amount_max",
+                "currency",
+                "approximate",
+            )
+        },
+        "cost_unit": get("unit"),
+        "certainty": assessment.certainty,
+        "confidence": assessment.confidence,
+        "confidence_rationale": assessment.rationale,
+        "n_assertions": assessment.n_assertions,
+        "n_sources": assessment.n_sources,
+        "n_works": assessment.n_works,
+        "status": claim.status,
+        "retraction_reason": claim.retraction_reason,
+        "notes": claim.notes,
+    }
+
+
+def assertion_row(assertion: Assertion) -> dict[str, Any]:
+    """One ``assertions`` row: the model's own fields."""
+    return assertion.model_dump(include={f.name for f in ASSERTION_FIELDS})
+
+
+def _evidence_names(fields: list[pa.Field], key: str, start: int) -> dict[str, str]:
+    """Map a claim/source column to its evidence column, by position in EVIDENCE_FIELDS."""
+    names = [f.name for f in fields if f.name != key]
+    evidence = [f.name for f in EVIDENCE_FIELDS[start : start + len(names)]]
+    return dict(zip(names, evidence, strict=True))
+
+
+_CLAIM_NAMES = _evidence_names(CLAIM_FIELDS, "claim_id", len(ASSERTION_FIELDS))
+_SOURCE_NAMES = _evidence_names(
+    SOURCE_FIELDS, "source_id", len(ASSERTION_FIELDS) + len(_CLAIM_NAMES)
+)
+
+
+def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every published table, each sorted by its primary key."""
+    by_claim: dict[str, list[Assertion]] = defaultdict(list)
+    for assertion in dataset.assertions.values():
+        by_claim[assertion.claim_id].append(assertion)
+    sources = {k: source_row(v) for k, v in sorted(dataset.sources.items())}
+    claims = {k: claim_row(v, dataset, by_claim[k]) for k, v in sorted(dataset.claims.items())}
+    assertions = [assertion_row(a) for _, a in sorted(dataset.assertions.items())]
+    evidence = []
+    for row in assertions:
+        claim, source = claims[row["claim_id"]], sources[row["source_id"]]
+        evidence.append(
+            {
+                **row,
+                **{new: claim[old] for old, new in _CLAIM_NAMES.items()},
+                **{new: source[old] for old, new in _SOURCE_NAMES.items()},
+            }
+        )
+    return {
+        "sources": list(sources.values()),
+        "claims": list(claims.values()),
+        "assertions": assertions,
+        "evidence": evidence,
+    }
+
+
+def to_arrow(
+    table: PublishedTable, rows: list[dict[str, Any]], metadata: dict[str, str]
+) -> pa.Table:
+    """``rows`` as an Arrow table of exactly ``table.schema``, with key-value ``metadata``.
+
+    Raises :class:`EvidenceKitError` when a required column holds a null, which only a
+    bug between the models and the published contract can cause.
+    """
+    names = [f.name for f in table.schema]
+    columns = {name: [row.get(name) for row in rows] for name in names}
+    arrow = pa.Table.from_pydict(columns, schema=table.schema)
+    for field in table.schema:
+        if not field.nullable and arrow.column(field.name).null_count:
+            raise EvidenceKitError(
+                [
+                    ERR.PUBLISHED_CHECK.at(
+                        table.file_name,
+                        field=field.name,
+                        reason=f"required column {field.name!r} of {table.name} has nulls",
+                    )
+                ]
+            )
+    return arrow.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+
+
+def write_parquet(arrow: pa.Table, path: Path, table: PublishedTable) -> None:
+    """Write ``arrow`` with the fixed writer options that make the bytes reproducible."""
+    pq.write_table(
+        arrow,
+        path,
+        row_group_size=ROW_GROUP_SIZE,
+        compression=COMPRESSION,
+        compression_level=COMPRESSION_LEVEL,
+        use_dictionary=table.categorical,
+        write_statistics=True,
+        write_page_index=False,
+        write_page_checksum=False,
+        data_page_version="1.0",
+        version="2.6",
+        store_schema=True,
+    )
+
+
+def read_metadata(path: Path) -> dict[str, str]:
+    """The evidence-kit key-value metadata of a published Parquet file (version, hash ...)."""
+    raw = pq.read_metadata(path).metadata or {}
+    return {
+        key.decode("utf-8"): value.decode("utf-8")
+        for key, value in raw.items()
+        if key.decode("utf-8", "replace").startswith("evidence_kit.")
+    }
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build(root: Path) -> BuildResult:
+    """Validate ``root`` and, only if valid, publish it atomically; see the module doc."""
+    dataset = load_dataset(root)
+    release = read_release(root)
+    digest = input_hash(root)
+    rows = table_rows(dataset)
+    target = root / PARQUET_DIR
+    with _staging(root) as stage:
+        parquet = stage / PARQUET_DIR
+        parquet.mkdir()
+        for name, table in TABLES.items():
+            metadata = {
+                "evidence_kit.table": name,
+                "evidence_kit.row_count": str(len(rows[name])),
+                "evidence_kit.dataset_version": release.version,
+                "evidence_kit.release_date": release.release_date.isoformat(),
+                "evidence_kit.schema_version": SCHEMA_VERSION,
+                "evidence_kit.input_hash": digest,
+                "evidence_kit.license": release.license,
+            }
+            write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
+        documents = {
+            "datapackage.json": render_datapackage(release),
+            "croissant.json": render_croissant(stage, release),
+            "README.md": render_card(stage, release),
+        }
+        assert tuple(documents) == CHECKED_FILES
+        for name, text in documents.items():
+            (stage / name).write_text(text, encoding="utf-8", newline="\n")
+        (stage / CHECKSUMS_FILE).write_text(render_checksums(stage), encoding="utf-8")
+        _swap(stage, root, [PARQUET_DIR, *documents, CHECKSUMS_FILE])
+    return BuildResult(
+        directory=target,
+        rows={name: len(r) for name, r in rows.items()},
+        input_hash=digest,
+        dataset_version=release.version,
+    )
+
+
+@contextmanager
+def _staging(root: Path) -> Iterator[Path]:
+    """A fresh directory next to the target (same file system, so renames are atomic)."""
+    stage = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _swap(stage: Path, root: Path, names: list[str]) -> None:
+    """Move the staged ``names`` into ``root``; on any failure put the previous ones back.
+
+    Each step is an ``os.replace`` (a rename): the old file or directory is first moved
+    aside into the staging directory, then the new one into place.
+    """
+    previous = stage / ".previous"
+    previous.mkdir()
+    moved: list[str] = []
+    placed: list[str] = []
+    try:
+        for name in names:
+            if (root / name).exists():
+                os.replace(root / name, previous / name)
+            moved.append(name)
+            os.replace(stage / name, root / name)
+            placed.append(name)
+    except BaseException:
+        for name in reversed(moved):
+            if name in placed:
+                _remove(root / name)
+            if (previous / name).exists():
+                os.replace(previous / name, root / name)
+        raise
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
