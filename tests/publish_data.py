@@ -57,10 +57,15 @@ SOURCES: list[dict[str, Any]] = [
         "quality_flags": [{"flag": "cites_literature", "reason": "Names a journal."}],
         "cited_references": [
             {
+                "reference_id": "r1",
                 "as_stated": "Journal of Cutaneous and Esthetic Surgery",
                 "kind": "journal",
-                "resolved_citation": "Chawla S. J Cutan Aesthet Surg 2014;7(4):209-212.",
-                "doi": "10.4103/0974-2077.150742",
+                "resolution": {
+                    "citation": "Chawla S. J Cutan Aesthet Surg 2014;7(4):209-212.",
+                    "doi": "10.4103/0974-2077.150742",
+                    "resolved_by": "evidence-kit test suite",
+                    "method": "journal name and the result match the article's abstract",
+                },
             }
         ],
     },
@@ -145,7 +150,7 @@ CLAIMS: list[dict[str, Any]] = [
         "condition": "acne_scars",
         "outcomes": ["skin_evenness"],
         "severity_grades": [2, 3],
-        "statement": "Microneedling with vitamin C improves grade 2 and 3 acne scars.",
+        "statement": "Microneedling combined with vitamin C improves grade 2 and 3 acne scars.",
         **MN,
     },
     {
@@ -153,7 +158,6 @@ CLAIMS: list[dict[str, Any]] = [
         "kind": "adverse_effect",
         "predicate": "has_adverse_event",
         "effect": "redness",
-        "frequency": "common",
         "severity": "mild",
         "expected_reaction": True,
         "statement": "Microneedling causes redness.",
@@ -240,6 +244,8 @@ ASSERTIONS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
         "attributed",
         {
             "attributed_to": "Journal of Cutaneous and Esthetic Surgery",
+            "attribution": "named",
+            "cites": ["r1"],
             "support_type": "journal",
             "evidence_basis": "ECO:0006017",
         },

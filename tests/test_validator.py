@@ -420,7 +420,7 @@ def test_claim_without_kind(mini, validate_json, edit, line):
 
 
 def test_claim_without_assertion(mini, validate_json, edit, line):
-    edit(S000, "claim_id: c-mn-ci-acne", "claim_id: c-mn-ae-redness")
+    edit(S000, "claim_id: c-mn-ci-acne", "claim_id: c-mn-mech-collagen-production")
     finding = only_error(
         validate_json(mini), "EK304", CLAIMS, "claims[3].claim_id", line(CLAIMS, "c-mn-ci-acne")
     )

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from evidence_kit.curation.loader import TABLES, Curation, Entry, read_curation
 from evidence_kit.curation.provenance import check_source_text, quote_problems
+from evidence_kit.curation.rulecheck import check_rules
 from evidence_kit.model.claims import ClaimBase
 from evidence_kit.model.errors import ERR, EvidenceKitError, Finding, ValidationReport
 from evidence_kit.model.fields import references
@@ -53,6 +54,7 @@ def validate(root: Path) -> tuple[ValidationReport, Dataset]:
     findings += _check_references(curation, dataset)
     findings += _check_texts(curation, dataset)
     findings += _check_quotes(curation, dataset)
+    findings += check_rules(curation)
     stats = {name: len(entries) for name, entries in curation.entries.items()}
     return ValidationReport.from_findings(findings, stats), dataset
 
@@ -228,6 +230,8 @@ def _check_quotes(curation: Curation, dataset: Dataset) -> list[Finding]:
         if text is None:  # source missing or its text broken: reported already
             continue
         findings += check_quote(entry, assertion, text)
+        if assertion.status != "active":  # a retracted record may share its span with its successor
+            continue
         key = (assertion.source_id, assertion.char_start, assertion.char_end, assertion.claim_id)
         if key in seen:
             findings.append(entry.finding(ERR.DUPLICATE_QUOTE, ("quote",), other=seen[key]))

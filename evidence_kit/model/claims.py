@@ -25,6 +25,7 @@ from evidence_kit.model.fields import (
     Retractable,
     Text,
 )
+from evidence_kit.model.qualifiers import Qualifiers
 from evidence_kit.model.vocabulary import (
     Currency,
 )
@@ -45,6 +46,11 @@ class ClaimBase(Retractable):
         default=False,
         description="True when the canonical statement is a "
         "negative one (X does not cause Y), as Biolink's negated slot.",
+    )
+    qualifiers: Qualifiers = Field(
+        default_factory=Qualifiers,
+        description="Frequency, population, context and duration the claim is limited to; "
+        "each stated qualifier's words appear in the statement.",
     )
     notes: str | None = Field(default=None, description="Curators' notes.")
 
@@ -77,9 +83,12 @@ class IndicationClaim(ClaimBase):
     """A condition or aim the intervention is said to treat or improve."""
 
     kind: Literal["indication"]
-    predicate: Literal["treats", "ameliorates", "used_for", "studied_to_treat"] = Field(
-        description="treats/ameliorates as stated; used_for for aims; studied_to_treat when "
-        "only studies are cited."
+    predicate: Literal[
+        "treats", "ameliorates", "used_for", "studied_to_treat", "applied_to_treat"
+    ] = Field(
+        description="treats/ameliorates where the source states efficacy; applied_to_treat "
+        "where it lists a purpose ('can be done for ...', Biolink); used_for for aims; "
+        "studied_to_treat when only studies are cited."
     )
     condition: ConditionRef = Field(description="The condition or aim.")
     role: Literal["primary", "adjunct"] = Field(
@@ -99,8 +108,9 @@ class CombinationTherapyClaim(ClaimBase):
     co_interventions: list[InterventionRef] = Field(
         min_length=1, description="The other interventions combined with the subject."
     )
-    combination_type: Literal["combination", "sequential"] = Field(
-        description="CIViC's combination vs sequential."
+    combination_type: Literal["combination", "sequential", "not_stated"] = Field(
+        description="CIViC's combination (given together) vs sequential; not_stated when the "
+        "source only says 'X and Y'."
     )
     condition: ConditionRef = Field(description="The condition treated.")
     outcomes: list[OutcomeRef] = Field(default_factory=list, description="What it improved.")
@@ -118,9 +128,6 @@ class AdverseEffectClaim(ClaimBase):
     kind: Literal["adverse_effect"]
     predicate: Literal["has_adverse_event"] = Field(description="Biolink-style predicate.")
     effect: ConditionRef = Field(description="The adverse effect.")
-    frequency: Literal["common", "uncommon", "rare", "not_stated"] = Field(
-        default="not_stated", description="How often, as the source says."
-    )
     severity: Literal["mild", "moderate", "severe", "not_stated"] = Field(
         default="not_stated", description="How severe, as the source says."
     )

@@ -28,6 +28,7 @@ from pydantic import TypeAdapter
 
 from evidence_kit.model.claims import CLAIM_TYPES, ClaimBase
 from evidence_kit.model.errors import ERR, ErrorType
+from evidence_kit.model.qualifiers import Qualifiers
 from evidence_kit.model.records import Assertion, Source
 from evidence_kit.model.tables import TABLES
 from evidence_kit.model.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
@@ -127,6 +128,7 @@ def _claim_properties() -> dict[str, dict[str, Any]]:
                 props[name] = {**props[name], "enum": tuple(merged)}
             else:
                 props.setdefault(name, cons)
+    props.update(_properties(Qualifiers))
     props["kind"] = {"enum": tuple(CLAIM_KINDS)}
     props["currency"] = {"enum": tuple(CURRENCIES)}
     props["certainty"] = {"enum": tuple(CERTAINTY_LEVELS)}

@@ -242,6 +242,96 @@ class _Catalogue:
         "Name the file assertions/<source_id>.yaml after the source it annotates.",
     )
 
+    # 33x-34x: evidence-basis, qualifier and wording rules (docs/certainty.md)
+    STUDY_NEEDS_CITATION = ErrorType(
+        "EK330",
+        "eco-study-needs-citation",
+        "evidence_basis ECO:0006017 (author statement from published clinical study) needs a "
+        "reference the page identifies, but the assertion cites none.",
+        "Add cites: [rN] naming the source's cited_reference (journal, author, title or "
+        "identifier); if the page only says 'a study', use ECO:0000303 with attribution: unnamed.",
+    )
+    TRACEABLE_NEEDS_NAMED = ErrorType(
+        "EK331",
+        "eco-traceable-needs-named-party",
+        "evidence_basis ECO:0000304 (traceable author statement) needs attribution: named, "
+        "but it is {actual!r}.",
+        "Name the traceable party in attributed_to with attribution: named; for 'many', "
+        "'doctors' or 'clinical experience' use ECO:0000303 with attribution: unnamed.",
+    )
+    UNNAMED_ATTRIBUTION_BASIS = ErrorType(
+        "EK332",
+        "unnamed-attribution-basis",
+        "An unnamed attribution ({attributed_to!r}) is coded {actual}, which claims a "
+        "traceable or study-backed statement.",
+        "Use evidence_basis ECO:0000303 (or ECO:0000305 for a curator's inference) and keep "
+        "the page's words in attributed_to.",
+    )
+    ATTRIBUTION_MISSING = ErrorType(
+        "EK333",
+        "attribution-missing",
+        "{reason}.",
+        "Give attributed_to (the page's words) together with attribution: named or unnamed.",
+    )
+    SUPPORT_NEEDS_CITATION = ErrorType(
+        "EK334",
+        "support-needs-citation",
+        "support_type {actual!r} needs a cited reference the page identifies, but the "
+        "assertion cites none.",
+        "Add cites: [rN], or use support_type: none when the page names no study or journal.",
+    )
+    SUPPORT_NEEDS_NAMED = ErrorType(
+        "EK335",
+        "support-needs-named-party",
+        "support_type {actual!r} needs a named party (attribution: named), but attribution "
+        "is {attribution!r}.",
+        "Use support_type: none for unnamed 'many', 'doctors' or 'clinical experience'.",
+    )
+    UNKNOWN_REFERENCE = ErrorType(
+        "EK336",
+        "unknown-reference",
+        "cites {actual!r}, but source {source} has no cited_reference with that reference_id.",
+        "Use one of the source's reference_ids: {expected}.",
+    )
+    REVIEWER_IS_CURATOR = ErrorType(
+        "EK337",
+        "reviewer-is-curator",
+        "reviewed_by {actual!r} is the assertion's curator.",
+        "A review is by someone other than the curator: name the reviewer.",
+    )
+    REVIEW_INCOMPLETE = ErrorType(
+        "EK338",
+        "review-incomplete",
+        "{reason}.",
+        "Give reviewed_by and reviewed_on together.",
+    )
+    QUALIFIER_NOT_STATED = ErrorType(
+        "EK339",
+        "qualifier-not-in-statement",
+        "The claim's {qualifier} qualifier {expected!r} is missing from its statement.",
+        "Word the statement so that it contains {expected!r}: a canonical claim keeps its "
+        "qualifiers.",
+    )
+    QUALIFIER_MISMATCH = ErrorType(
+        "EK340",
+        "qualifier-mismatch",
+        "The assertion states {qualifier} {actual!r}, but its claim {claim} states {expected!r}.",
+        "Point the assertion at a claim with the same qualifiers (retract and replace it), or "
+        "correct the assertion's qualifiers to what the page says.",
+    )
+    PREDICATE_WORDING = ErrorType(
+        "EK341",
+        "predicate-wording",
+        "{reason}.",
+        "Word the statement as the predicate says ({expected}), or change the predicate.",
+    )
+    RETRACTED_CLAIM_SUPPORTED = ErrorType(
+        "EK342",
+        "active-assertion-on-retracted-claim",
+        "Active assertion points to retracted claim {actual!r}.",
+        "Retract the assertion too, or point a new assertion at the claim that replaced it.",
+    )
+
     # 4xx: provenance
     HASH_MISMATCH = ErrorType(
         "EK401",

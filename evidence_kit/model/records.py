@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 
 import langcodes
 from pydantic import (
@@ -38,10 +38,13 @@ from evidence_kit.model.fields import (
     Text,
     WorkId,
 )
+from evidence_kit.model.qualifiers import Qualifiers
 from evidence_kit.model.vocabulary import (
     AgentType,
+    Attribution,
     EcoCode,
     QualityFlag,
+    ReferenceKind,
     SourceType,
     StatementMode,
     SupportType,
@@ -123,19 +126,32 @@ class QualityFlagEntry(Record):
     reason: Text = Field(description="One line: what in the source justifies the flag.")
 
 
-class CitedReference(Record):
-    """A study, journal or publication a source names, as the source names it."""
+class Resolution(Record):
+    """The curators' resolution of a reference to a work: never the page's own words."""
 
-    as_stated: Text = Field(description="The reference exactly as the page names it.")
-    kind: Literal["journal", "study", "publication"] = Field(description="What is named.")
-    resolved_citation: str | None = Field(
-        default=None,
-        description="Full citation, only where the curators are sure which work it is.",
-    )
+    citation: Text = Field(description="Full citation of the work the curators resolved.")
     doi: str | None = Field(
-        default=None,
-        pattern=r"^10\.[0-9]{4,9}/\S+$",
-        description="DOI of the resolved work, only where sure.",
+        default=None, pattern=r"^10\.[0-9]{4,9}/\S+$", description="DOI of the resolved work."
+    )
+    resolved_by: Text = Field(description="Who resolved it (a person or team).")
+    method: Text = Field(description="How it was resolved, and what the page itself names.")
+
+
+class CitedReference(Record):
+    """A journal, article, author or identifier a source names, as the source names it.
+
+    An unnamed "a study" or "some scientific studies" is not a reference: it is kept as
+    the assertion's unnamed attribution instead.
+    """
+
+    reference_id: str = Field(
+        pattern=r"^r[0-9]+$",
+        description="Identifier within the source (r1, r2 ...); assertions cite it.",
+    )
+    as_stated: Text = Field(description="The reference exactly as the page names it.")
+    kind: ReferenceKind = Field(description="What the page identifies.")
+    resolution: Resolution | None = Field(
+        default=None, description="The curators' resolution to a work, where they are sure."
     )
 
 
@@ -191,6 +207,9 @@ class Source(Retractable):
 
     @model_validator(mode="after")
     def _flags_once(self) -> Self:
+        ids = [r.reference_id for r in self.cited_references]
+        if len(ids) != len(set(ids)):
+            raise PydanticCustomError("duplicate_reference", "a reference_id is listed twice")
         flags = [q.flag for q in self.quality_flags]
         if len(flags) != len(set(flags)):
             raise PydanticCustomError("duplicate_flag", "a quality flag is listed twice")
@@ -243,6 +262,19 @@ class Assertion(Retractable):
         description="Whom the source credits "
         "(a study, a journal, doctors); required when attributed.",
     )
+    attribution: Attribution | None = Field(
+        default=None,
+        description="named when attributed_to names a traceable party, unnamed for 'many', "
+        "'a study', 'doctors'; required with attributed_to.",
+    )
+    cites: list[str] = Field(
+        default_factory=list,
+        description="reference_ids of the source's cited_references this assertion relies on.",
+    )
+    qualifiers: Qualifiers = Field(
+        default_factory=Qualifiers,
+        description="The qualifiers this passage states; must equal its claim's.",
+    )
     support_type: SupportType = Field(description="What the source offers in support.")
     evidence_basis: EcoCode = Field(description="ECO code of what stands behind the statement.")
     agent_type: AgentType = Field(description="Who produced the assertion (Biolink agent type).")
@@ -256,6 +288,14 @@ class Assertion(Retractable):
     )
     note: str | None = Field(
         default=None, description="Curator's note (translation issues, reading)."
+    )
+    reviewed_by: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Who reviewed the assertion against the page (never its curator).",
+    )
+    reviewed_on: dt.date | None = Field(
+        default=None, description="When it was reviewed; given with reviewed_by."
     )
 
     @model_validator(mode="after")

@@ -45,10 +45,12 @@ from evidence_kit.model.fields import CONTEXT_LENGTH
 from evidence_kit.model.tables import TABLES
 from evidence_kit.model.vocabulary import (
     AGENT_TYPES,
+    ATTRIBUTIONS,
     CERTAINTY_LEVELS,
     CLAIM_KINDS,
     CURRENCIES,
     ECO_CODES,
+    FREQUENCIES,
     SOURCE_TYPES,
     STATEMENT_MODES,
     STATUSES,
@@ -70,18 +72,19 @@ _VOCABULARIES: dict[tuple[str, str], tuple[str, Mapping[Any, str]]] = {
     ("claims", "currency"): ("currencies", CURRENCIES),
     ("claims", "certainty"): ("certainty_levels", CERTAINTY_LEVELS),
     ("claims", "status"): ("statuses", STATUSES),
+    ("claims", "frequency"): ("frequencies", FREQUENCIES),
     ("assertions", "statement_mode"): ("statement_modes", STATEMENT_MODES),
     ("assertions", "support_type"): ("support_types", SUPPORT_TYPES),
     ("assertions", "evidence_basis"): ("eco_codes", ECO_CODES),
     ("assertions", "agent_type"): ("agent_types", AGENT_TYPES),
     ("assertions", "status"): ("statuses", STATUSES),
+    ("assertions", "attribution"): ("attributions", ATTRIBUTIONS),
 }
 # Claims columns -> the claim-model field whose Literal values they take.
 _CLAIM_LITERALS = {
     "predicate": "predicate",
     "combination_type": "combination_type",
     "role": "role",
-    "frequency": "frequency",
     "severity": "severity",
     "setting": "setting",
     "interval_unit": "interval_unit",

@@ -89,7 +89,8 @@ SOURCE_FIELDS = [
     _field(
         "cited_dois",
         pa.string(),
-        "DOIs of cited works resolved with certainty, separated by ' | '.",
+        "DOIs of the curators' resolutions of the cited references (not the page's words), "
+        "separated by ' | '.",
     ),
     _req("status", CATEGORY, "active or retracted."),
     _field("retraction_reason", pa.string(), "Why the record was retracted."),
@@ -122,7 +123,11 @@ CLAIM_FIELDS = [
         pa.string(),
         "Other interventions combined or used, intervention_ids separated by ' | '.",
     ),
-    _field("combination_type", CATEGORY, "combination or sequential (combination therapy)."),
+    _field(
+        "combination_type",
+        CATEGORY,
+        "combination, sequential or not_stated (combination therapy).",
+    ),
     _field(
         "outcomes",
         pa.string(),
@@ -130,7 +135,15 @@ CLAIM_FIELDS = [
     ),
     _field("severity_grades", pa.string(), "Grades of the condition named, e.g. '2 | 3 | 4'."),
     _field("role", CATEGORY, "primary or adjunct (indications)."),
-    _field("frequency", CATEGORY, "How often an adverse effect occurs, as stated."),
+    _field(
+        "frequency",
+        CATEGORY,
+        "Frequency qualifier: how regularly the claim holds, as stated (usually, in_most_cases, "
+        "sometimes, uncommon ...; not_stated).",
+    ),
+    _field("population", pa.string(), "Population qualifier, e.g. 'some patients'."),
+    _field("context", pa.string(), "Condition or context qualifier, e.g. 'with shallow needling'."),
+    _field("duration", pa.string(), "Duration qualifier, e.g. 'within a few days'."),
     _field("severity", CATEGORY, "How severe an adverse effect is, as stated."),
     _field("expected_reaction", pa.bool_(), "True when the source calls the effect normal."),
     _field(
@@ -191,8 +204,29 @@ ASSERTION_FIELDS = [
     _req("statement_mode", CATEGORY, "asserted, hedged, conditional, attributed or negated."),
     _field("hedge_cue", pa.string(), "The source's own hedging words."),
     _field("attributed_to", pa.string(), "Whom the source credits for the statement."),
+    _field("attribution", CATEGORY, "named (a traceable party) or unnamed ('many', 'a study')."),
     _req("support_type", CATEGORY, "What the source offers in support."),
     _req("evidence_basis", CATEGORY, "ECO code of what stands behind the statement."),
+    _field(
+        "cited_reference_ids",
+        pa.string(),
+        "reference_ids of the source's cited references this assertion relies on, ' | '.",
+    ),
+    _field(
+        "cited_references",
+        pa.string(),
+        "Those references as the page names them, separated by ' | '.",
+    ),
+    _field(
+        "cited_dois",
+        pa.string(),
+        "DOIs of the curators' resolutions of those references, separated by ' | '.",
+    ),
+    _field(
+        "citation_resolutions",
+        pa.string(),
+        "The curators' resolutions of those references: citation, resolved by whom and how.",
+    ),
     _req("agent_type", CATEGORY, "Biolink agent type of who produced the assertion."),
     _req("curator", pa.string(), "Who curated the assertion."),
     _req(
@@ -201,6 +235,8 @@ ASSERTION_FIELDS = [
         "Curator's confidence in [0, 1] that the quote states the claim.",
     ),
     _field("note", pa.string(), "Curator's note."),
+    _field("reviewed_by", pa.string(), "Who reviewed the assertion against the page."),
+    _field("reviewed_on", pa.date32(), "When it was reviewed."),
     _req("status", CATEGORY, "active or retracted."),
     _field("retraction_reason", pa.string(), "Why the record was retracted."),
 ]
@@ -238,11 +274,17 @@ _EVIDENCE_SOURCE_KEEP = {
     "cites_literature",
 }
 
+EVIDENCE_SOURCE_DROP = {"source_id", "cited_references", "cited_dois"}
+"""A source's references are not copied to every row: an assertion's own cited_* columns
+carry the references it relies on."""
+
 EVIDENCE_FIELDS = [
     *ASSERTION_FIELDS,
     *_prefixed([f for f in CLAIM_FIELDS if f.name != "claim_id"], "claim_", _EVIDENCE_CLAIM_KEEP),
     *_prefixed(
-        [f for f in SOURCE_FIELDS if f.name != "source_id"], "source_", _EVIDENCE_SOURCE_KEEP
+        [f for f in SOURCE_FIELDS if f.name not in EVIDENCE_SOURCE_DROP],
+        "source_",
+        _EVIDENCE_SOURCE_KEEP,
     ),
 ]
 

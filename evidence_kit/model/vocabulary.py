@@ -21,9 +21,10 @@ ECO_CODES: Final[dict[EcoCode, str]] = {
     "ECO:0000303": "non-traceable author statement used in manual assertion: the source "
     "states it without saying where it comes from",
     "ECO:0000304": "traceable author statement used in manual assertion: the source "
-    "attributes it to a named origin (clinical experience, experts, an organisation)",
-    "ECO:0006017": "author statement supported by a referenced clinical study: the source "
-    "names a study or journal behind the statement",
+    "attributes it to a named, traceable party (a person, organisation or document it names); "
+    "unnamed 'many', 'doctors' or 'clinical experience' is not traceable",
+    "ECO:0006017": "author statement from published clinical study: the source identifies the "
+    "reference behind the statement (journal, author, title or identifier); 'a study' is not one",
     "ECO:0000305": "curator inference used in manual assertion: the curator infers the "
     "claim from what the source says",
 }
@@ -54,10 +55,56 @@ SupportType = Literal[
 ]
 SUPPORT_TYPES: Final[dict[SupportType, str]] = {
     "none": "no support offered",
-    "clinical_experience": "the author's or clinic's clinical experience",
-    "expert_opinion": "what doctors, dermatologists or 'many' recommend",
-    "named_study": "a study the source names or describes",
+    "clinical_experience": "the clinical experience of a party the source names",
+    "expert_opinion": "the opinion of experts the source names",
+    "named_study": "a study the source identifies (author, title or identifier)",
     "journal": "a journal the source names",
+}
+
+
+#: Whether an attribution names a traceable party ("Dr. X", "J Cutan Aesthet Surg") or not
+#: ("many", "some scientific studies", "doctors").
+Attribution = Literal["named", "unnamed"]
+ATTRIBUTIONS: Final[dict[Attribution, str]] = {
+    "named": "the source names a traceable party (a person, organisation, journal or document)",
+    "unnamed": "the source credits an unnamed party ('many', 'a study', 'doctors')",
+}
+
+#: How regularly a claim holds, in the source's words (Biolink's frequency qualifier).
+Frequency = Literal[
+    "not_stated",
+    "always",
+    "usually",
+    "generally",
+    "in_most_cases",
+    "often",
+    "common",
+    "sometimes",
+    "uncommon",
+    "rare",
+]
+FREQUENCIES: Final[dict[Frequency, str]] = {
+    "not_stated": "the source states no frequency",
+    "always": "always",
+    "usually": "usually",
+    "generally": "generally",
+    "in_most_cases": "in most cases",
+    "often": "often",
+    "common": "common",
+    "sometimes": "sometimes",
+    "uncommon": "uncommon",
+    "rare": "rare",
+}
+"""Each frequency and the English phrase a canonical statement must contain for it."""
+
+#: Kinds of reference a page can identify; an unnamed "study" is not a reference.
+ReferenceKind = Literal["journal", "article", "author", "identifier", "organisation"]
+REFERENCE_KINDS: Final[dict[ReferenceKind, str]] = {
+    "journal": "a journal the page names",
+    "article": "an article the page identifies by title",
+    "author": "an author the page names",
+    "identifier": "an identifier the page gives (DOI, PMID, URL)",
+    "organisation": "an organisation the page names as the origin",
 }
 
 #: Who produced an assertion (Biolink AgentTypeEnum, subset).
@@ -179,6 +226,9 @@ ALL: Final[dict[str, tuple[Mapping[Any, str], tuple[str, ...]]]] = {
     "eco_codes": (ECO_CODES, get_args(EcoCode)),
     "statement_modes": (STATEMENT_MODES, get_args(StatementMode)),
     "support_types": (SUPPORT_TYPES, get_args(SupportType)),
+    "attributions": (ATTRIBUTIONS, get_args(Attribution)),
+    "frequencies": (FREQUENCIES, get_args(Frequency)),
+    "reference_kinds": (REFERENCE_KINDS, get_args(ReferenceKind)),
     "agent_types": (AGENT_TYPES, get_args(AgentType)),
     "source_types": (SOURCE_TYPES, get_args(SourceType)),
     "quality_flags": (QUALITY_FLAGS, get_args(QualityFlag)),

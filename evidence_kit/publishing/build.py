@@ -42,6 +42,7 @@ from evidence_kit.model.tables import (
     CHECKSUMS_FILE,
     CLAIM_FIELDS,
     EVIDENCE_FIELDS,
+    EVIDENCE_SOURCE_DROP,
     SOURCE_FIELDS,
     TABLES,
     PublishedTable,
@@ -144,7 +145,9 @@ def source_row(source: Source) -> dict[str, Any]:
         **{flag: flag in reasons for flag in _FLAGS},
         **{f"{flag}_reason": reasons.get(flag) for flag in _FLAGS},
         "cited_references": _joined([r.as_stated for r in source.cited_references]),
-        "cited_dois": _joined([r.doi for r in source.cited_references if r.doi]),
+        "cited_dois": _joined(
+            [r.resolution.doi for r in source.cited_references if r.resolution and r.resolution.doi]
+        ),
     }
 
 
@@ -190,7 +193,7 @@ def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -
         "outcomes": _joined(outcomes),
         "severity_grades": _joined(get("severity_grades")),
         "role": get("role"),
-        "frequency": get("frequency"),
+        **claim.qualifiers.model_dump(),
         "severity": get("severity"),
         "expected_reaction": get("expected_reaction"),
         "detail": detail,
@@ -224,21 +227,31 @@ def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -
     }
 
 
-def assertion_row(assertion: Assertion) -> dict[str, Any]:
-    """One ``assertions`` row: the model's own fields."""
-    return assertion.model_dump(include={f.name for f in ASSERTION_FIELDS})
+def assertion_row(assertion: Assertion, source: Source) -> dict[str, Any]:
+    """One ``assertions`` row: the model's own fields, and the references it cites."""
+    cited = [r for r in source.cited_references if r.reference_id in assertion.cites]
+    resolved = [r.resolution for r in cited if r.resolution]
+    return {
+        **assertion.model_dump(include={f.name for f in ASSERTION_FIELDS}),
+        "cited_reference_ids": _joined(assertion.cites),
+        "cited_references": _joined([r.as_stated for r in cited]),
+        "cited_dois": _joined([r.doi for r in resolved if r.doi]),
+        "citation_resolutions": _joined(
+            [f"{r.citation} (resolved by {r.resolved_by}: {r.method})" for r in resolved]
+        ),
+    }
 
 
-def _evidence_names(fields: list[pa.Field], key: str, start: int) -> dict[str, str]:
+def _evidence_names(fields: list[pa.Field], skip: set[str], start: int) -> dict[str, str]:
     """Map a claim/source column to its evidence column, by position in EVIDENCE_FIELDS."""
-    names = [f.name for f in fields if f.name != key]
+    names = [f.name for f in fields if f.name not in skip]
     evidence = [f.name for f in EVIDENCE_FIELDS[start : start + len(names)]]
     return dict(zip(names, evidence, strict=True))
 
 
-_CLAIM_NAMES = _evidence_names(CLAIM_FIELDS, "claim_id", len(ASSERTION_FIELDS))
+_CLAIM_NAMES = _evidence_names(CLAIM_FIELDS, {"claim_id"}, len(ASSERTION_FIELDS))
 _SOURCE_NAMES = _evidence_names(
-    SOURCE_FIELDS, "source_id", len(ASSERTION_FIELDS) + len(_CLAIM_NAMES)
+    SOURCE_FIELDS, EVIDENCE_SOURCE_DROP, len(ASSERTION_FIELDS) + len(_CLAIM_NAMES)
 )
 
 
@@ -249,7 +262,10 @@ def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
         by_claim[assertion.claim_id].append(assertion)
     sources = {k: source_row(v) for k, v in sorted(dataset.sources.items())}
     claims = {k: claim_row(v, dataset, by_claim[k]) for k, v in sorted(dataset.claims.items())}
-    assertions = [assertion_row(a) for _, a in sorted(dataset.assertions.items())]
+    assertions = [
+        assertion_row(a, dataset.sources[a.source_id])
+        for _, a in sorted(dataset.assertions.items())
+    ]
     evidence = []
     for row in assertions:
         claim, source = claims[row["claim_id"]], sources[row["source_id"]]

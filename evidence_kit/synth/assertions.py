@@ -120,12 +120,24 @@ def _assertion_columns(
         "statement_mode": mode,
         "hedge_cue": pc.if_else(pa.array(mode == 1), pc.take(hedges, src), null),
         "attributed_to": pc.if_else(pa.array(mode == 3), "doctors and dermatologists", null),
+        "attribution": pc.if_else(pa.array(mode == 3), "unnamed", null).dictionary_encode(),
         "support_type": rng.choice(len(SUPPORT), size, p=SUPPORT_P).astype(np.int32),
         "evidence_basis": rng.choice(len(ECO), size, p=ECO_P).astype(np.int32),
         "agent_type": rng.choice(len(AGENTS), size, p=AGENT_P).astype(np.int32),
         "curator": pc.take(pa.array(CURATORS), pa.array(rng.integers(0, 3, size))),
         "extraction_confidence": np.round(rng.uniform(0.5, 1.0, size), 2),
         "note": pa.nulls(size, pa.string()),
+        **{
+            name: pa.nulls(size, pa.string())
+            for name in (
+                "cited_reference_ids",
+                "cited_references",
+                "cited_dois",
+                "citation_resolutions",
+                "reviewed_by",
+            )
+        },
+        "reviewed_on": pa.nulls(size, pa.date32()),
         "status": retracted.astype(np.int32),
         "retraction_reason": pc.if_else(
             pa.array(retracted),
