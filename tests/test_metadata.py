@@ -177,7 +177,7 @@ def test_release_file_errors_are_located(tmp_path: Path) -> None:
     root = write_synthetic_dataset(tmp_path / "ds")
     release = root / "release.yaml"
     release.write_text(
-        release.read_text("utf-8").replace("version: 0.1.0", "version: one"), "utf-8"
+        release.read_text("utf-8").replace("version: 0.2.0", "version: one"), "utf-8"
     )
     with pytest.raises(EvidenceKitError) as caught:
         publish.build(root)

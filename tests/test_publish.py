@@ -77,7 +77,7 @@ def test_key_value_metadata_names_versions_and_input_hash(built: Path) -> None:
         assert sorted(metadata) == sorted(publish.DATASET_KEYS)
         assert metadata["evidence_kit.table"] == name
         assert metadata["evidence_kit.row_count"] == str(COUNTS[name])
-        assert metadata["evidence_kit.dataset_version"] == "0.1.0"
+        assert metadata["evidence_kit.dataset_version"] == "0.2.0"
         assert metadata["evidence_kit.schema_version"] == SCHEMA_VERSION
         assert metadata["evidence_kit.input_hash"] == publish.input_hash(built)
         raw = pq.read_metadata(path).metadata
