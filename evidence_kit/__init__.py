@@ -33,7 +33,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
     __version__ = "0+unknown"
 
-__all__ = ["TableName", "__version__", "data_dir", "list_tables", "load"]
+__all__ = ["TableName", "__version__", "data_dir", "list_tables", "load", "to_pandas"]
 
 TableName = Literal["sources", "claims", "assertions", "evidence"]
 _TABLES: tuple[TableName, ...] = ("sources", "claims", "assertions", "evidence")
@@ -76,8 +76,10 @@ def load(name: TableName, *, as_arrow: Literal[True]) -> pa.Table: ...
 def load(name: TableName, *, as_arrow: bool = False) -> pd.DataFrame | pa.Table:
     """One published table as a pandas DataFrame, or as a pyarrow Table with ``as_arrow``.
 
-    Categorical columns come back as pandas ``category`` (Arrow dictionary) columns.
-    An unknown ``name`` raises :class:`UsageError` naming the valid choices.
+    The DataFrame has pandas' nullable dtypes (``Int32``, ``boolean``, ``string``,
+    ``Float64``), ``category`` for categorical columns and ``datetime64`` for dates; its
+    ``attrs["evidence_kit"]`` carries the release's version, date, schema version and
+    licence. An unknown ``name`` raises :class:`UsageError` naming the valid choices.
     """
     if name not in _TABLES:
         raise UsageError(
@@ -89,4 +91,27 @@ def load(name: TableName, *, as_arrow: bool = False) -> pd.DataFrame | pa.Table:
 
     with as_file(data_dir() / f"{name}.parquet") as path:
         table = pq.read_table(path)
-    return table if as_arrow else table.to_pandas()
+    return table if as_arrow else to_pandas(table)
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table`` as a DataFrame with nullable dtypes, its release metadata in ``attrs``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    nullable = {
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.float64(): pd.Float64Dtype(),
+        pa.string(): pd.StringDtype(),
+    }
+    frame = table.to_pandas(types_mapper=nullable.get, date_as_object=False)
+    meta = table.schema.metadata or {}
+    prefix = b"evidence_kit."
+    frame.attrs["evidence_kit"] = {
+        key[len(prefix) :].decode(): value.decode()
+        for key, value in sorted(meta.items())
+        if key.startswith(prefix)
+    }
+    return frame
