@@ -347,12 +347,26 @@ class BrowseResult:
     map_files: MapFiles | None
 
 
+MARKER = ".evidence-kit-browse"
+"""File that marks a directory as a browser site, which a new run may replace."""
+
+
 def write_site(dataset: Dataset, out: Path, with_map: bool = True) -> BrowseResult:
-    """Write the browser for ``dataset`` into ``out`` (replaced if it exists)."""
-    if out.exists():
+    """Write the browser for ``dataset`` into ``out``.
+
+    ``out`` must be new, empty, or a site an earlier run wrote (it is then replaced);
+    anything else raises :class:`ValueError` rather than deleting a stranger's files.
+    """
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).is_file():
+            raise ValueError(
+                f"{out} exists and is not an evidence browser site: "
+                "choose an empty or new directory"
+            )
         shutil.rmtree(out)
     (out / "sources").mkdir(parents=True)
     (out / "claims").mkdir()
+    (out / MARKER).write_text("written by evidence-kit browse; replaced on each run\n")
     map_files = write_evidence_map(dataset, out) if with_map else None
     site = site_model(dataset, has_map=map_files is not None)
     env = environment()
