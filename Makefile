@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup build test lint clean bench
+.PHONY: setup build test lint clean bench browse screenshot
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# the evidence browser of the curated data, and its screenshot in docs/ (headless Chromium:
+# needs Debian's chromium and chromium-driver, apt-get install chromium chromium-driver)
+browse: $(STAMP)
+	$(BIN)/evidence-kit browse dataset --out site
+
+screenshot: $(STAMP)
+	EVIDENCE_KIT_SCREENSHOT=docs/browser-source.png $(BIN)/python -m pytest -q \
+		tests/test_browser_chromium.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) dist build reports
+	rm -rf $(VENV) dist build reports site

@@ -86,7 +86,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _hl_texts(page: str) -> dict[str, str]:
     """Each assertion id's highlighted text, joined from the page's segments (by regex)."""
     joined: dict[str, str] = {}
-    for ids, text in re.findall(r'<span class="hl[^"]*" data-ids="([^"]*)"[^>]*>(.*?)</span>', page, re.S):
+    for ids, text in re.findall(
+        r'<span class="hl[^"]*" data-ids="([^"]*)"[^>]*>(.*?)</span>', page, re.S
+    ):
         for assertion_id in ids.split():
             joined[assertion_id] = joined.get(assertion_id, "") + html.unescape(text)
     return joined

@@ -27,6 +27,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def segment(text: str, spans: Iterable[tuple[str, int, int]]) -> list[Segment]:
         ends[end].append(span_id)
     open_ids: dict[str, int] = defaultdict(int)  # a multiset: ids may repeat
     segments = []
-    for left, right in zip(bounds, bounds[1:], strict=False):
+    for left, right in pairwise(bounds):
         for span_id in ends.get(left, ()):
             open_ids[span_id] -= 1
             if not open_ids[span_id]:
@@ -252,7 +253,9 @@ def site_model(dataset: Dataset, has_map: bool = False) -> Site:
             flags=flags_of(source),
             assessment=assessments[assertion.claim_id],
             qualifiers=qualifier_phrases(assertion.qualifiers),
-            cited=[r.as_stated for r in source.cited_references if r.reference_id in assertion.cites],
+            cited=[
+                r.as_stated for r in source.cited_references if r.reference_id in assertion.cites
+            ],
         )
 
     sources = []
@@ -266,9 +269,14 @@ def site_model(dataset: Dataset, has_map: bool = False) -> Site:
                 flags=flags_of(source),
                 segments=segment(
                     text,
-                    [(v.assertion.assertion_id, v.assertion.char_start, v.assertion.char_end) for v in mine],
+                    [
+                        (v.assertion.assertion_id, v.assertion.char_start, v.assertion.char_end)
+                        for v in mine
+                    ],
                 ),
-                assertions=sorted(mine, key=lambda v: (v.assertion.char_start, v.assertion.assertion_id)),
+                assertions=sorted(
+                    mine, key=lambda v: (v.assertion.char_start, v.assertion.assertion_id)
+                ),
                 active_ids={v.assertion.assertion_id for v in mine if not v.retracted},
             )
         )
@@ -311,7 +319,7 @@ def keep_carriage_returns(value: str) -> Markup:
     HTML parsers turn a raw CR (and CRLF) into LF before anything else; a character
     reference survives, so the DOM text equals the source text code point for code point.
     """
-    return Markup(str(escape(value)).replace("\r", "&#13;"))  # noqa: S704 - escaped above
+    return Markup(str(escape(value)).replace("\r", "&#13;"))
 
 
 def environment() -> Environment:
@@ -386,7 +394,5 @@ def write_site(dataset: Dataset, out: Path, with_map: bool = True) -> BrowseResu
             view=view,
         )
     for claim in site.claims:
-        render(
-            "claim.html.j2", out / "claims" / f"{claim.claim.claim_id}.html", "../", view=claim
-        )
+        render("claim.html.j2", out / "claims" / f"{claim.claim.claim_id}.html", "../", view=claim)
     return BrowseResult(directory=out, pages=pages, map_files=map_files)

@@ -215,7 +215,7 @@ def _figure(cells: list[Cell]) -> Any:
     for side in ("right", "bottom"):
         axes.spines[side].set_visible(False)
 
-    handles = [
+    handles: list[Any] = [
         Line2D(
             [],
             [],
@@ -281,7 +281,8 @@ def write_evidence_map(dataset: Dataset, out_dir: Path, stem: str = STEM) -> Map
 
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = map_cells(dataset)
-    with matplotlib.rc_context(_deterministic_rc()):
+    rc: Any = _deterministic_rc()
+    with matplotlib.rc_context(rc):
         figure = _figure(cells)
         svg, png = out_dir / f"{stem}.svg", out_dir / f"{stem}.png"
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})

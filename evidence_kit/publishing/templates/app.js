@@ -98,8 +98,12 @@
       details.forEach(function (detail) { all.push(detail.dataset.for); });
       select(all);
     });
-    if (location.hash.indexOf("#a-") === 0) {
-      select([decodeURIComponent(location.hash.slice(3))]);
-    }
+    var selectFromHash = function () {
+      if (location.hash.indexOf("#a-") === 0) {
+        select([decodeURIComponent(location.hash.slice(3))]);
+      }
+    };
+    window.addEventListener("hashchange", selectFromHash);
+    selectFromHash();
   }
 })();
