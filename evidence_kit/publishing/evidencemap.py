@@ -172,8 +172,17 @@ def _figure(cells: list[Cell]) -> Any:
             rows.append(key)
     rows.sort(key=lambda r: (order.index(r[0]), r[1]))
     columns = sorted({c.intervention for c in cells}, key=lambda i: (" + " in i, i))
-    height = max(3.0, 0.24 * (len(rows) + 2 * len({r[0] for r in rows})) + 2.2)
-    width = max(6.5, 2.2 + 1.3 * len(columns) + 3.2)
+    # margins in inches, from the label lengths (8 pt DejaVu Sans: ~0.062 in a character)
+    char = 0.062
+    longest_column = max((len(c) for c in columns), default=1)
+    left_in = 0.4 + char * max((len(r[1]) for r in rows), default=10)
+    top_in = 0.4 + char * longest_column * 0.5  # labels turned 30 degrees
+    right_in = max(0.6, char * longest_column * 0.87 - 0.6)
+    bottom_in = 1.1  # the legend
+    plot_h = 0.24 * (len(rows) + 2 * len({r[0] for r in rows}))
+    plot_w = max(1.6, 1.1 * len(columns))
+    width = max(6.5, left_in + plot_w + right_in)
+    height = max(3.0, top_in + plot_h + bottom_in)
     figure = Figure(figsize=(width, height), dpi=100)
     axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
 
@@ -252,16 +261,14 @@ def _figure(cells: list[Cell]) -> Any:
     )
     figure.legend(
         handles=handles,
-        loc="upper right",
+        loc="lower center",
+        ncol=4,
         fontsize=7.5,
         frameon=False,
-        borderaxespad=0.8,
+        borderaxespad=0.3,
     )
     # leave room for the tick labels and the legend: fixed margins in inches
-    left = 2.6 / width
-    right = 1 - 2.1 / width
-    top = 1 - 1.3 / height
-    axes.set_position((left, 0.02, right - left, top - 0.02))
+    axes.set_position((left_in / width, bottom_in / height, plot_w / width, plot_h / height))
     return figure
 
 
