@@ -6,12 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup build test lint clean bench
+.PHONY: setup build test lint clean bench browse screenshot
 
 $(STAMP): pyproject.toml constraints.txt
+	@# system packages for the real-browser test (Debian's chromium; skipped when unavailable)
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+		  echo "note: chromium not installed; the browser test will be skipped"; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,spark]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,spark,browse]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -30,8 +35,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# the evidence browser of the curated data, and its screenshot in docs/ (headless Chromium:
+# needs Debian's chromium and chromium-driver, apt-get install chromium chromium-driver)
+browse: $(STAMP)
+	$(BIN)/evidence-kit browse dataset --out site
+
+screenshot: $(STAMP)
+	EVIDENCE_KIT_SCREENSHOT=docs/browser-source.png $(BIN)/python -m pytest -q \
+		tests/test_browser_chromium.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) dist build reports
+	rm -rf $(VENV) dist build reports site

@@ -73,7 +73,13 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 #: Which extra brings each optional import (pyproject's [project.optional-dependencies]).
-EXTRAS = {"pyspark": "spark", "great_expectations": "validate", "polars": "validate"}
+EXTRAS = {
+    "pyspark": "spark",
+    "great_expectations": "validate",
+    "polars": "validate",
+    "jinja2": "browse",
+    "matplotlib": "browse",
+}
 
 
 def _extra(module: str) -> str:
@@ -254,6 +260,54 @@ def build(dataset_dir: Path) -> None:
     for name, rows in result.rows.items():
         click.echo(f"{name}: {rows} rows")
     click.echo(f"published {result.directory} (inputs {result.input_hash[:12]})")
+
+
+@main.command()
+@DATASET_ARGUMENT
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write the site into (replaced if it exists).",
+)
+@click.option(
+    "--no-map",
+    is_flag=True,
+    help="Skip the evidence map (which needs matplotlib, the [browse] extra).",
+)
+@_fail_cleanly
+def browse(dataset_dir: Path, out: Path, no_map: bool) -> None:
+    """Write a static evidence browser (HTML, works offline from file://) and the evidence map.
+
+    Per source: the text with every quote highlighted; per claim: its assertions across
+    languages and its derived certainty; an index filterable by kind, certainty,
+    language and source flag; the evidence map as SVG and PNG.
+
+    \b
+    Example:
+        evidence-kit browse dataset --out site
+        open site/index.html
+    """
+    from evidence_kit.curation.validator import load_dataset
+    from evidence_kit.publishing.browser import write_site
+
+    if not no_map:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise click.UsageError(
+                "the evidence map needs matplotlib: pip install 'evidence-kit[browse]' "
+                "(or pass --no-map)"
+            ) from None
+    dataset = load_dataset(_require_dir(dataset_dir))
+    try:
+        result = write_site(dataset, out, with_map=not no_map)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {len(result.pages)} pages to {result.directory}")
+    if result.map_files:
+        click.echo(f"evidence map: {result.map_files.svg}, {result.map_files.png}")
+    click.echo(f"open {result.directory / 'index.html'}")
 
 
 @main.command()
