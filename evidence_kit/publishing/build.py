@@ -10,6 +10,9 @@ metadata are fixed, so identical inputs give byte-identical files.
 Each Parquet file carries in its key-value metadata the dataset version, the schema
 version and :func:`input_hash` of the curation inputs; :func:`read_metadata` reads them.
 
+A build then freezes the release into ``releases/<version>/`` and writes its notes into
+CHANGELOG.md (:mod:`evidence_kit.publishing.releases`, docs/releases.md).
+
 >>> DATASET_KEYS[:2]
 ('evidence_kit.table', 'evidence_kit.row_count')
 """

@@ -287,7 +287,7 @@ def update_changelog(path: Path, version: str, entry: str) -> bool:
     head, tail = text[:at], text[at:]
     if head and not head.endswith("\n\n"):
         head = head.rstrip("\n") + "\n\n"
-    path.write_text(head + entry + tail, encoding="utf-8", newline="\n")
+    path.write_text((head + entry + tail).rstrip("\n") + "\n", encoding="utf-8", newline="\n")
     return True
 
 
