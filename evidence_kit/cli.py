@@ -262,6 +262,7 @@ def build(dataset_dir: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Dataset directory whose releases/ a version name is looked up in.",
 )
+@_fail_cleanly
 def diff(old: str, new: str, fmt: str, dataset_dir: Path) -> None:
     """Show what changed from release OLD to release NEW, record by record.
 
@@ -274,8 +275,7 @@ def diff(old: str, new: str, fmt: str, dataset_dir: Path) -> None:
         evidence-kit diff 0.1.0 current
         evidence-kit diff dataset/releases/0.1.0 dataset/parquet --format json
     """
-    from evidence_kit.publishing.diff import diff_releases, render_text
-    from evidence_kit.publishing.releases import resolve_release
+    from evidence_kit.publishing.diff import diff_releases, render_text, resolve_release
 
     try:
         old_dir = resolve_release(old, dataset_dir)

@@ -19,7 +19,9 @@
   certainty level before and after.
 
 The result is a :class:`ReleaseDiff` (pydantic, so ``--format json`` is its dump);
-:func:`render_text` writes it for people.
+:func:`render_text` writes it for people.  :func:`resolve_release` finds a release by
+version in ``<dataset>/releases/``.  The module needs only the core install (pyarrow,
+pydantic), so ``evidence-kit diff`` works without the curation extras.
 
 >>> certainty_direction("very_low", "low"), certainty_direction("high", "low")
 ('up', 'down')
@@ -28,6 +30,7 @@ The result is a :class:`ReleaseDiff` (pydantic, so ``--format json`` is its dump
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,11 +41,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
-from evidence_kit.model.errors import ERR, Finding
+from evidence_kit.model.errors import ERR, EvidenceKitError, Finding, UsageError
 from evidence_kit.model.tables import TABLES
 from evidence_kit.model.vocabulary import CERTAINTY_LEVELS
 
 ACTIVE, RETRACTED = "active", "retracted"
+RELEASES_DIR = "releases"
+"""Folder of frozen releases inside the dataset directory (docs/releases.md)."""
+CURRENT = "current"
+"""Release name of the current published files (``<dataset>/parquet``)."""
+VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 LEVELS: tuple[str, ...] = tuple(CERTAINTY_LEVELS)
 """Certainty levels, best first."""
 
@@ -73,6 +81,69 @@ VOCABULARY_TABLES: tuple[DiffTable, ...] = (
 
 DERIVED_VOCABULARY = DiffTable("vocabulary", "term_id", "label", removal_forbidden=False)
 """Terms derived from the claims when the releases publish no vocabulary tables."""
+
+
+# --------------------------------------------------------------------------- releases
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A semantic version as a sortable tuple (``0.10.0`` after ``0.9.1``)."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def releases_dir(root: Path) -> Path:
+    return root / RELEASES_DIR
+
+
+def release_dir(root: Path, version: str) -> Path:
+    return releases_dir(root) / version
+
+
+def list_releases(root: Path) -> list[str]:
+    """Versions frozen under ``root/releases``, oldest first."""
+    folder = releases_dir(root)
+    if not folder.is_dir():
+        return []
+    found = [p.name for p in folder.iterdir() if p.is_dir() and VERSION.match(p.name)]
+    return sorted(found, key=version_key)
+
+
+def resolve_release(spec: str, root: Path) -> Path:
+    """The folder of Parquet files that ``spec`` names.
+
+    ``spec`` is a frozen release's version (``0.1.0``, looked up in ``root/releases``),
+    ``current`` (``root/parquet``), a release folder (one holding ``parquet/``) or a
+    folder of Parquet files.  An unknown name raises :class:`UsageError` naming the
+    choices; a folder without Parquet files raises ``EK604``.
+    """
+    path = Path(spec)
+    if spec == CURRENT:
+        path = root / "parquet"
+    elif VERSION.match(spec) and not path.exists():
+        path = release_dir(root, spec)
+        if not path.is_dir():
+            choices = ", ".join([*list_releases(root), CURRENT])
+            raise UsageError(
+                f"no release {spec!r} in {releases_dir(root).as_posix()}",
+                f"give one of: {choices}, or a folder of published Parquet",
+            )
+    if not path.is_dir():
+        raise UsageError(
+            f"{spec!r} is neither a release version nor a folder",
+            "give a release version (such as 0.1.0), current, or a folder such as "
+            "dataset/releases/0.1.0 or dataset/parquet",
+        )
+    if (path / "parquet").is_dir():
+        path = path / "parquet"
+    if not published_tables(path):
+        raise EvidenceKitError(
+            [
+                ERR.RELEASE_UNREADABLE.at(
+                    path.as_posix(), path=path.as_posix(), reason="it holds no Parquet files"
+                )
+            ]
+        )
+    return path
 
 
 # --------------------------------------------------------------------------- result

@@ -9,8 +9,9 @@ datapackage.json and croissant.json resolve there too).
 * :func:`freeze` copies a build's published files into ``releases/<version>/``; a
   release is frozen, so it refuses (``EK600``) when the folder exists with other
   content, and does nothing when the content is identical.
-* :func:`resolve_release` turns what a user typed (``0.1.0``, ``current``, a release
-  folder, a folder of Parquet such as ``dataset/parquet``) into a folder of Parquet.
+* :func:`resolve_release` (in :mod:`~evidence_kit.publishing.diff`, which the analyst
+  install can run) turns what a user typed (``0.1.0``, ``current``, a release folder, a
+  folder of Parquet such as ``dataset/parquet``) into a folder of Parquet.
 * :func:`release_notes` renders a CHANGELOG entry from a :class:`ReleaseDiff`, and
   :func:`update_changelog` inserts it into CHANGELOG.md (newest first, once per version:
   rebuilding leaves an existing entry, and any hand edits to it, alone).
@@ -28,51 +29,31 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence_kit.model.errors import ERR, EvidenceKitError, UsageError
+from evidence_kit.model.errors import ERR, EvidenceKitError
 from evidence_kit.model.tables import CHECKSUMS_FILE
 from evidence_kit.publishing.diff import (
     ACTIVE,
+    CURRENT,
+    RELEASES_DIR,
+    VERSION,
     ReleaseDiff,
     describe_schema_change,
     diff_releases,
-    published_tables,
+    list_releases,
+    release_dir,
+    releases_dir,
+    resolve_release,
+    version_key,
 )
 from evidence_kit.publishing.metadata import checked_files
 
-RELEASES_DIR = "releases"
-"""Folder of frozen releases inside the dataset directory."""
 CHANGELOG_FILE = "CHANGELOG.md"
-CURRENT = "current"
-"""Release name of the current published files (``dataset/parquet``)."""
-VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 CHANGELOG_HEADER = (
     "# Changelog\n\n"
     "Release notes of the evidence-kit dataset, newest first. `evidence-kit build` writes the\n"
     "entry of a new release from `evidence-kit diff` against the previous frozen release\n"
     "(`dataset/releases/`); edit an entry freely, a rebuild leaves it alone.\n"
 )
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """A semantic version as a sortable tuple (``0.10.0`` after ``0.9.1``)."""
-    return tuple(int(part) for part in version.split("."))
-
-
-def releases_dir(root: Path) -> Path:
-    return root / RELEASES_DIR
-
-
-def release_dir(root: Path, version: str) -> Path:
-    return releases_dir(root) / version
-
-
-def list_releases(root: Path) -> list[str]:
-    """Versions frozen under ``root/releases``, oldest first."""
-    folder = releases_dir(root)
-    if not folder.is_dir():
-        return []
-    found = [p.name for p in folder.iterdir() if p.is_dir() and VERSION.match(p.name)]
-    return sorted(found, key=version_key)
 
 
 def previous_release(root: Path, version: str) -> str | None:
@@ -156,46 +137,6 @@ def freeze(published: Path, root: Path, version: str) -> Frozen:
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return Frozen(target, written=True)
-
-
-# --------------------------------------------------------------------------- resolving
-
-
-def resolve_release(spec: str, root: Path) -> Path:
-    """The folder of Parquet files that ``spec`` names.
-
-    ``spec`` is a frozen release's version (``0.1.0``, looked up in ``root/releases``),
-    ``current`` (``root/parquet``), a release folder (one holding ``parquet/``) or a
-    folder of Parquet files.  Anything else raises :class:`UsageError` naming the choices.
-    """
-    path = Path(spec)
-    if spec == CURRENT:
-        path = root / "parquet"
-    elif VERSION.match(spec) and not path.exists():
-        path = release_dir(root, spec)
-        if not path.is_dir():
-            choices = ", ".join([*list_releases(root), CURRENT]) or CURRENT
-            raise UsageError(
-                f"no release {spec!r} in {releases_dir(root).as_posix()}",
-                f"give one of: {choices}, or a folder of published Parquet",
-            )
-    if not path.is_dir():
-        raise UsageError(
-            f"{spec!r} is neither a release version nor a folder",
-            "give a release version (such as 0.1.0), current, or a folder such as "
-            "dataset/releases/0.1.0 or dataset/parquet",
-        )
-    if (path / "parquet").is_dir():
-        path = path / "parquet"
-    if not published_tables(path):
-        raise EvidenceKitError(
-            [
-                ERR.RELEASE_UNREADABLE.at(
-                    path.as_posix(), path=path.as_posix(), reason="it holds no Parquet files"
-                )
-            ]
-        )
-    return path
 
 
 # --------------------------------------------------------------------------- notes
@@ -306,3 +247,25 @@ def write_release_notes(
             version,
         )
     return update_changelog(changelog, version, release_notes(version, release_date, diff, counts))
+
+
+__all__ = [
+    "CHANGELOG_FILE",
+    "CURRENT",
+    "RELEASES_DIR",
+    "VERSION",
+    "Frozen",
+    "check_freezable",
+    "freeze",
+    "frozen_differences",
+    "list_releases",
+    "previous_release",
+    "release_dir",
+    "release_files",
+    "release_notes",
+    "releases_dir",
+    "resolve_release",
+    "update_changelog",
+    "version_key",
+    "write_release_notes",
+]
