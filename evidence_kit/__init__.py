@@ -39,7 +39,15 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
     __version__ = "0+unknown"
 
-__all__ = ["TableName", "__version__", "data_dir", "list_releases", "list_tables", "load"]
+__all__ = [
+    "TableName",
+    "__version__",
+    "data_dir",
+    "list_releases",
+    "list_tables",
+    "load",
+    "to_pandas",
+]
 
 TableName = Literal["sources", "claims", "assertions", "evidence"]
 _TABLES: tuple[TableName, ...] = ("sources", "claims", "assertions", "evidence")
@@ -115,9 +123,11 @@ def load(
     """One published table as a pandas DataFrame, or as a pyarrow Table with ``as_arrow``.
 
     ``release`` names a frozen release (see :func:`list_releases`); without it the
-    current release is read.  Categorical columns come back as pandas ``category``
-    (Arrow dictionary) columns.  An unknown ``name`` or ``release`` raises
-    :class:`UsageError` naming the valid choices.
+    current release is read.  The DataFrame has pandas' nullable dtypes (``Int32``,
+    ``boolean``, ``string``, ``Float64``), ``category`` for categorical columns and
+    ``datetime64`` for dates; its ``attrs["evidence_kit"]`` carries the release's
+    version, date, schema version and licence.  An unknown ``name`` or ``release``
+    raises :class:`UsageError` naming the valid choices.
     """
     if name not in _TABLES:
         raise UsageError(
@@ -141,4 +151,27 @@ def load(
 
     with as_file(folder / f"{name}.parquet") as path:
         table = pq.read_table(path)
-    return table if as_arrow else table.to_pandas()
+    return table if as_arrow else to_pandas(table)
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table`` as a DataFrame with nullable dtypes, its release metadata in ``attrs``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    nullable = {
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.float64(): pd.Float64Dtype(),
+        pa.string(): pd.StringDtype(),
+    }
+    frame = table.to_pandas(types_mapper=nullable.get, date_as_object=False)
+    meta = table.schema.metadata or {}
+    prefix = b"evidence_kit."
+    frame.attrs["evidence_kit"] = {
+        key[len(prefix) :].decode(): value.decode()
+        for key, value in sorted(meta.items())
+        if key.startswith(prefix)
+    }
+    return frame

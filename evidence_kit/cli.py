@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from evidence_kit.model.errors import EvidenceKitError, Finding, ValidationReport
+from evidence_kit.model.errors import ERR, EvidenceKitError, Finding, ValidationReport
 
 DATASET_ARGUMENT = click.argument(
     "dataset_dir",
@@ -58,10 +58,26 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             _print_findings(exc.findings)
             usage = all(f.code == "EK108" for f in exc.findings)
             sys.exit(2 if usage else 1)
+        except ModuleNotFoundError as exc:
+            module = (exc.name or "").split(".")[0]
+            if module == "evidence_kit" or not module:
+                raise
+            _print_findings(
+                [ERR.MISSING_EXTRA.at(func.__name__, module=module, extra=_extra(module))]
+            )
+            sys.exit(1)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return wrapper
+
+
+#: Which extra brings each optional import (pyproject's [project.optional-dependencies]).
+EXTRAS = {"pyspark": "spark", "great_expectations": "validate", "polars": "validate"}
+
+
+def _extra(module: str) -> str:
+    return EXTRAS.get(module, "curate")
 
 
 @click.group()

@@ -40,6 +40,29 @@ def code_blocks(text: str, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", text, re.S)
 
 
+def negate_first_claim(built: Path) -> str:
+    """Mark one active claim as negated in claims and evidence, as a negative claim reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    claims = pq.read_table(built / "parquet" / "claims.parquet")
+    claim_id = claims.column("claim_id")[0].as_py()
+    for name, key in (("claims", "claim_id"), ("evidence", "claim_id")):
+        path = built / "parquet" / f"{name}.parquet"
+        table = pq.read_table(path)
+        hit = pa.array([v == claim_id for v in table.column(key).to_pylist()])
+        negated = pa.array(
+            [
+                h or n
+                for h, n in zip(hit.to_pylist(), table.column("negated").to_pylist(), strict=True)
+            ]
+        )
+        index = table.schema.get_field_index("negated")
+        table = table.set_column(index, table.schema.field(index), negated)
+        pq.write_table(table, path)
+    return claim_id
+
+
 def test_card_has_the_datasheet_sections_licence_and_disclaimer(built: Path) -> None:
     text = (built / "README.md").read_text("utf-8")
     headings = re.findall(r"^## (.+)$", text, re.M)
@@ -81,15 +104,19 @@ def test_committed_card_is_current() -> None:
 def test_duckdb_example_runs_on_the_published_files(built: Path, monkeypatch) -> None:
     text = (built / "README.md").read_text("utf-8")
     [sql] = code_blocks(text, "sql")
+    negate_first_claim(built)
     monkeypatch.chdir(built)
     rows = duckdb.sql(sql).fetchall()
-    active = pd.read_parquet(built / "parquet" / "claims.parquet").query("status == 'active'")
+    claims = pd.read_parquet(built / "parquet" / "claims.parquet")
+    assert claims["negated"].any(), "the fixture needs a negated claim for this test to bite"
+    active = claims.query("status == 'active' and not negated")
     assert sum(r[1] for r in rows) == len(active)
     assert {r[0] for r in rows} == set(active["kind"].astype(str))
 
 
 def test_pandas_examples_run(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(evidence_kit, "_CHECKOUT_DATA", built / "parquet")
+    negate_first_claim(built)
     text = (built / "README.md").read_text("utf-8")
     blocks = code_blocks(text, "python")
     assert len(blocks) == 2
@@ -100,5 +127,21 @@ def test_pandas_examples_run(built: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert isinstance(top, pd.DataFrame)
     evidence = pd.read_parquet(built / "parquet" / "evidence.parquet")
     statuses = evidence[["status", "claim_status", "source_status"]].astype(str)
-    assert len(top) == (statuses == "active").all(axis=1).sum() == 10
+    current = (statuses == "active").all(axis=1) & ~evidence["negated"].astype(bool)
+    assert evidence["negated"].astype(bool).any()
+    assert len(top) == current.sum() and not top["negated"].any()
     assert list(top["confidence"]) == sorted(top["confidence"], reverse=True)
+
+
+def test_hugging_face_datasets_reads_every_table_by_name(built: Path, monkeypatch) -> None:
+    """The card's front matter names one config per table, with the release's version."""
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(built.parent / "hf-home"))
+    release = metadata.read_release(built)
+    for name in TABLES:
+        ds = datasets.load_dataset(str(built), name, split="train")
+        assert ds.num_rows == COUNTS[name], name
+        assert str(ds.info.version) == release.version
+    assert card.front_matter(release, ["zh-Hans", "sv"]).startswith("---\nlicense: ")

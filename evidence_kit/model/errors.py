@@ -110,6 +110,13 @@ class _Catalogue:
         "Re-save the file as UTF-8 without BOM.",
     )
     USAGE = ErrorType("EK108", "usage", "{reason}", "{hint}")
+    MISSING_EXTRA = ErrorType(
+        "EK109",
+        "missing-extra",
+        "This command needs the package {module!r}, which the installed extras do not include.",
+        "Install the role's extra: pip install 'evidence-kit[{extra}]' (curate: validate, "
+        "locate, build; validate: validate --published; spark: --engine spark).",
+    )
 
     # 2xx: a single record against its model
     UNKNOWN_FIELD = ErrorType(

@@ -75,6 +75,35 @@ def _counts(values: list[Any]) -> str:
     return ", ".join(f"{k} {n}" for k, n in sorted(counted.items())) or "none yet"
 
 
+def front_matter(release: Release, languages: list[str]) -> str:
+    """Hugging Face dataset-card metadata: licence, languages, and one config per table.
+
+    ``datasets.load_dataset(folder, "claims")`` then reads ``parquet/claims.parquet``;
+    ``version`` on each config gives the release's version to ``Dataset.info.version``.
+    JSON is written, which is valid YAML, so no YAML library is needed.
+    """
+    import json
+
+    meta = {
+        "license": release.license.lower(),
+        "language": sorted({tag.split("-")[0] for tag in languages}),
+        "pretty_name": release.title,
+        "tags": list(release.keywords),
+        "size_categories": ["n<1K"],
+        "configs": [
+            {
+                "config_name": name,
+                "data_files": [{"split": "train", "path": f"parquet/{table.file_name}"}],
+                "version": release.version,
+                **({"default": True} if name == "evidence" else {}),
+            }
+            for name, table in TABLES.items()
+        ],
+    }
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
 def render_card(stage: Path, release: Release) -> str:
     """The whole card for the Parquet files under ``stage/parquet``."""
     rows = {
@@ -99,7 +128,7 @@ def render_card(stage: Path, release: Release) -> str:
         for s in sources
     ]
     sections = [
-        f"# {release.title}\n\n"
+        front_matter(release, [str(s["language"]) for s in sources]) + f"# {release.title}\n\n"
         f"Version {release.version}, released {release.release_date.isoformat()}. "
         f"{release.description}\n\n{NOT_MEDICAL_ADVICE}\n\n"
         + _table(["file", "rows", "content"], files)
@@ -178,7 +207,9 @@ def render_card(stage: Path, release: Release) -> str:
         'ev = evidence_kit.load("evidence")\n'
         'current = (ev["status"] == "active") & (ev["claim_status"] == "active")\n'
         'active = ev[current & (ev["source_status"] == "active")]\n'
-        'top = active.sort_values("confidence", ascending=False)\n'
+        '# negated claims say the opposite ("does not leave scars"): keep them apart\n'
+        'positive = active[~active["negated"]]\n'
+        'top = positive.sort_values("confidence", ascending=False)\n'
         'print(top[["claim_id", "statement", "certainty", "language", "quote", "quote_en"]])\n'
         "```\n\n"
         "DuckDB: independent works per claim kind, straight from the files\n\n"
@@ -186,11 +217,11 @@ def render_card(stage: Path, release: Release) -> str:
         "SELECT kind, count(*) AS claims, avg(n_works) AS mean_works,\n"
         "       avg(confidence) AS mean_confidence\n"
         "FROM 'parquet/claims.parquet'\n"
-        "WHERE status = 'active'\n"
+        "WHERE status = 'active' AND NOT negated\n"
         "GROUP BY kind ORDER BY claims DESC;\n"
         "```",
         "## Table and column reference\n\n"
-        "Generated from the Arrow schemas in `evidence_kit/tables.py`; the same descriptions "
+        "Generated from the Arrow schemas in `evidence_kit/model/tables.py`; the same descriptions "
         "are in each Parquet file's field metadata, `datapackage.json` and `croissant.json`."
         "\n\n" + column_reference(),
     ]
