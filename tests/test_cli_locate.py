@@ -25,7 +25,8 @@ def new_assertion(snippet: str, assertion_id: str, claim_id: str) -> str:
     return (
         f"\n  - assertion_id: {assertion_id}\n    claim_id: {claim_id}\n{pasted}"
         "    quote_en: pasted by the locate test\n"
-        "    statement_mode: asserted\n    support_type: none\n"
+        + ("    qualifiers: {frequency: common}\n" if claim_id == "c-mn-ae-redness" else "")
+        + "    statement_mode: asserted\n    support_type: none\n"
         "    evidence_basis: ECO:0000303\n    agent_type: manual_agent\n"
         "    curator: evidence-kit test suite\n    extraction_confidence: 0.8\n"
     )

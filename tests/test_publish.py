@@ -20,7 +20,7 @@ from evidence_kit.curation.certainty import assess
 from evidence_kit.curation.validator import load_dataset
 from evidence_kit.model.errors import EvidenceKitError
 from evidence_kit.model.fields import SCHEMA_VERSION
-from evidence_kit.model.tables import CLAIM_FIELDS, SOURCE_FIELDS, TABLES
+from evidence_kit.model.tables import CLAIM_FIELDS, EVIDENCE_SOURCE_DROP, SOURCE_FIELDS, TABLES
 from evidence_kit.publishing import build as publish
 
 REPO = Path(__file__).resolve().parent.parent
@@ -157,8 +157,25 @@ def test_evidence_is_assertions_joined_with_claims_and_sources(built: Path) -> N
         for old, new in publish._SOURCE_NAMES.items():
             assert row[new] == source[old], new
     assert {f.name for f in CLAIM_FIELDS} - {"claim_id"} == set(publish._CLAIM_NAMES)
-    assert {f.name for f in SOURCE_FIELDS} - {"source_id"} == set(publish._SOURCE_NAMES)
+    assert {f.name for f in SOURCE_FIELDS} - EVIDENCE_SOURCE_DROP == set(publish._SOURCE_NAMES)
     assert evidence[0]["source_file"] == sources[evidence[0]["source_id"]]["source_file"]
+
+
+def test_a_resolved_doi_is_only_on_the_assertions_that_cite_it(built: Path) -> None:
+    """The curators' resolution of a reference travels with the assertions citing it, and is
+    never copied onto every row of the source."""
+    evidence = read(built, "evidence").to_pylist()
+    citing = [r for r in evidence if r["cited_reference_ids"]]
+    assert citing, "the fixture cites a reference"
+    for row in evidence:
+        if row["cited_reference_ids"]:
+            assert row["cited_dois"] == "10.4103/0974-2077.150742"
+            assert "resolved by evidence-kit test suite" in row["citation_resolutions"]
+        else:
+            assert row["cited_dois"] is None and row["citation_resolutions"] is None
+    assert not {"source_cited_dois", "source_cited_references", "cited_dois_source"} & set(
+        read(built, "evidence").schema.names
+    )
 
 
 def test_pandas_pyarrow_duckdb_and_polars_read_the_same_rows(built: Path) -> None:

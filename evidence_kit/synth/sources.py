@@ -88,7 +88,12 @@ def make_sources(
                 "cites_literature": seed.has_flag("cites_literature"),
                 "cites_literature_reason": _reason(seed, "cites_literature"),
                 "cited_references": " | ".join(r.as_stated for r in seed.cited_references) or None,
-                "cited_dois": " | ".join(r.doi for r in seed.cited_references if r.doi) or None,
+                "cited_dois": " | ".join(
+                    r.resolution.doi
+                    for r in seed.cited_references
+                    if r.resolution and r.resolution.doi
+                )
+                or None,
                 "status": "active",
                 "retraction_reason": None,
             }
