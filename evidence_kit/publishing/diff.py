@@ -583,6 +583,27 @@ def short(value: Any, width: int = 72) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def short_pair(old: Any, new: Any, width: int = 72) -> tuple[str, str]:
+    """Two values for one line each; long strings that share a beginning are shown from
+    a little before their first difference, so the change stays visible.
+
+    >>> short_pair("x" * 100 + "old", "x" * 100 + "new", width=20)
+    ("'…xxxxxxxxxxold'", "'…xxxxxxxxxxnew'")
+    """
+    if not (isinstance(old, str) and isinstance(new, str)):
+        return short(old, width), short(new, width)
+    if max(len(repr(old)), len(repr(new))) <= width:
+        return repr(old), repr(new)
+    first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), None)
+    start = max(0, (min(len(old), len(new)) if first is None else first) - width // 2)
+
+    def clip(text: str) -> str:
+        end = start + width
+        return f"'{'…' if start else ''}{text[start:end]}{'…' if end < len(text) else ''}'"
+
+    return clip(old), clip(new)
+
+
 def describe_schema_change(change: SchemaChange) -> str:
     if change.change == "table_added":
         return f"{change.table}: table added"
@@ -623,7 +644,8 @@ def render_text(diff: ReleaseDiff) -> str:
         for change in table.changed:
             out.append(f"  ~ {change.id}")
             for field in change.changes:
-                out.append(f"      {field.field}: {short(field.old)} → {short(field.new)}")
+                before, after = short_pair(field.old, field.new)
+                out.append(f"      {field.field}: {before} → {after}")
     out.append("")
     certainty = diff.certainty
     out.append(f"certainty moves: {len(certainty.moves) or 'none'}")
