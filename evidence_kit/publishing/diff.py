@@ -644,8 +644,8 @@ def render_text(diff: ReleaseDiff) -> str:
         for change in table.changed:
             out.append(f"  ~ {change.id}")
             for field in change.changes:
-                before, after = short_pair(field.old, field.new)
-                out.append(f"      {field.field}: {before} → {after}")
+                was, now = short_pair(field.old, field.new)
+                out.append(f"      {field.field}: {was} → {now}")
     out.append("")
     certainty = diff.certainty
     out.append(f"certainty moves: {len(certainty.moves) or 'none'}")
