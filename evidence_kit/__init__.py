@@ -12,10 +12,16 @@ The published tables ship inside the package, so analysts need nothing but
 are package data (``evidence_kit/data``); in a source checkout (editable install) they
 are read from ``dataset/parquet``.  Nothing is read or downloaded at import time, and
 pandas and pyarrow are imported only when a table is loaded.
+
+Every published release is kept frozen (``dataset/releases/<version>/``, in a wheel
+``evidence_kit/releases/<version>/``): ``list_releases()`` names them, oldest first, and
+``load("claims", release="0.1.0")`` reads an older one; ``load(name)`` is the current
+release.
 """
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
@@ -33,11 +39,21 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
     __version__ = "0+unknown"
 
-__all__ = ["TableName", "__version__", "data_dir", "list_tables", "load", "to_pandas"]
+__all__ = [
+    "TableName",
+    "__version__",
+    "data_dir",
+    "list_releases",
+    "list_tables",
+    "load",
+    "to_pandas",
+]
 
 TableName = Literal["sources", "claims", "assertions", "evidence"]
 _TABLES: tuple[TableName, ...] = ("sources", "claims", "assertions", "evidence")
 _CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "dataset" / "parquet"
+_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+_CHECKOUT_RELEASES = Path(__file__).resolve().parent.parent / "dataset" / "releases"
 
 
 def list_tables() -> list[str]:
@@ -65,21 +81,53 @@ def data_dir() -> Traversable:
     )
 
 
-@overload
-def load(name: TableName, *, as_arrow: Literal[False] = False) -> pd.DataFrame: ...
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _releases() -> dict[str, Traversable]:
+    """Frozen releases by version: the package's own, else the checkout's."""
+    for folder in (files("evidence_kit") / "releases", _CHECKOUT_RELEASES):
+        if folder.is_dir():
+            found = {
+                entry.name: entry
+                for entry in folder.iterdir()
+                if entry.is_dir() and _VERSION.match(entry.name)
+            }
+            if found:
+                return found
+    return {}
+
+
+def list_releases() -> list[str]:
+    """Versions of the frozen releases that ``load(name, release=...)`` reads, oldest first.
+
+    The current release (what ``load(name)`` reads) is the newest once it is built.
+    """
+    return sorted(_releases(), key=_version_key)
 
 
 @overload
-def load(name: TableName, *, as_arrow: Literal[True]) -> pa.Table: ...
+def load(
+    name: TableName, *, as_arrow: Literal[False] = False, release: str | None = None
+) -> pd.DataFrame: ...
 
 
-def load(name: TableName, *, as_arrow: bool = False) -> pd.DataFrame | pa.Table:
+@overload
+def load(name: TableName, *, as_arrow: Literal[True], release: str | None = None) -> pa.Table: ...
+
+
+def load(
+    name: TableName, *, as_arrow: bool = False, release: str | None = None
+) -> pd.DataFrame | pa.Table:
     """One published table as a pandas DataFrame, or as a pyarrow Table with ``as_arrow``.
 
-    The DataFrame has pandas' nullable dtypes (``Int32``, ``boolean``, ``string``,
-    ``Float64``), ``category`` for categorical columns and ``datetime64`` for dates; its
-    ``attrs["evidence_kit"]`` carries the release's version, date, schema version and
-    licence. An unknown ``name`` raises :class:`UsageError` naming the valid choices.
+    ``release`` names a frozen release (see :func:`list_releases`); without it the
+    current release is read.  The DataFrame has pandas' nullable dtypes (``Int32``,
+    ``boolean``, ``string``, ``Float64``), ``category`` for categorical columns and
+    ``datetime64`` for dates; its ``attrs["evidence_kit"]`` carries the release's
+    version, date, schema version and licence.  An unknown ``name`` or ``release``
+    raises :class:`UsageError` naming the valid choices.
     """
     if name not in _TABLES:
         raise UsageError(
@@ -87,9 +135,21 @@ def load(name: TableName, *, as_arrow: bool = False) -> pd.DataFrame | pa.Table:
             f"choose one of: {', '.join(_TABLES)} (see evidence_kit.list_tables())",
             file="evidence_kit.load",
         )
+    if release is None:
+        folder = data_dir()
+    else:
+        releases = _releases()
+        if release not in releases:
+            choices = ", ".join(sorted(releases, key=_version_key)) or "none are frozen"
+            raise UsageError(
+                f"unknown release {release!r}",
+                f"choose one of: {choices} (see evidence_kit.list_releases())",
+                file="evidence_kit.load",
+            )
+        folder = releases[release] / "parquet"
     import pyarrow.parquet as pq
 
-    with as_file(data_dir() / f"{name}.parquet") as path:
+    with as_file(folder / f"{name}.parquet") as path:
         table = pq.read_table(path)
     return table if as_arrow else to_pandas(table)
 

@@ -260,6 +260,57 @@ def build(dataset_dir: Path) -> None:
     for name, rows in result.rows.items():
         click.echo(f"{name}: {rows} rows")
     click.echo(f"published {result.directory} (inputs {result.input_hash[:12]})")
+    click.echo(f"frozen release {result.dataset_version} in {result.frozen}")
+    if result.changelog is not None:
+        click.echo(f"added the {result.dataset_version} release notes to {result.changelog}")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    default="dataset",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dataset directory whose releases/ a version name is looked up in.",
+)
+@_fail_cleanly
+def diff(old: str, new: str, fmt: str, dataset_dir: Path) -> None:
+    """Show what changed from release OLD to release NEW, record by record.
+
+    OLD and NEW are release versions (frozen in DATASET/releases/), `current` (the
+    published DATASET/parquet), or folders (dataset/releases/0.1.0, dataset/parquet).
+    Exit 0 when nothing forbidden changed, 1 when a record or table was removed, 2 usage.
+
+    \b
+    Example:
+        evidence-kit diff 0.1.0 current
+        evidence-kit diff dataset/releases/0.1.0 dataset/parquet --format json
+    """
+    from evidence_kit.publishing.diff import diff_releases, render_text, resolve_release
+
+    try:
+        old_dir = resolve_release(old, dataset_dir)
+        new_dir = resolve_release(new, dataset_dir)
+    except EvidenceKitError as exc:
+        _print_findings(exc.findings)
+        sys.exit(2)
+    report = diff_releases(old_dir, new_dir, old, new)
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(render_text(report), nl=False)
+    sys.exit(report.exit_code)
 
 
 @main.command()

@@ -388,3 +388,12 @@ def write_synthetic_dataset(root: Path) -> Path:
         )
     shutil.copy(REPO / "dataset" / "release.yaml", root / "release.yaml")
     return root
+
+
+def set_version(root: Path, version: str) -> None:
+    """Stamp release ``version`` into ``root/release.yaml`` (a new release to build)."""
+    release = root / "release.yaml"
+    text = release.read_text("utf-8")
+    lines = [f"version: {version}" if line.startswith("version:") else line for line in
+             text.splitlines()]  # fmt: skip
+    release.write_text("\n".join(lines) + "\n", "utf-8")

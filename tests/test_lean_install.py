@@ -58,7 +58,7 @@ def test_core_install_loads_every_table_without_the_validation_stack(tmp_path: P
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "data")
     for name in ("evidence_kit", "schema", "validations"):
         shutil.copytree(REPO / name, project / name, ignore=ignore)
-    publish.build(write_synthetic_dataset(project / "dataset"))
+    built = publish.build(write_synthetic_dataset(project / "dataset"))
     run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", "dist", ".",
         cwd=project)  # fmt: skip
     [wheel] = (project / "dist").glob("evidence_kit-*.whl")
@@ -80,6 +80,11 @@ def test_core_install_loads_every_table_without_the_validation_stack(tmp_path: P
 
     help_run = run(venv / "bin" / "evidence-kit", "--help", cwd=elsewhere)
     assert "Usage" in help_run.stdout
+    # the release diff needs nothing beyond the core install
+    version = built.dataset_version
+    diff_run = run(venv / "bin" / "evidence-kit", "diff", version, "current", "--dataset",
+                   project / "dataset", cwd=elsewhere)  # fmt: skip
+    assert "no forbidden change" in diff_run.stdout
     missing = subprocess.run(
         [venv / "bin" / "evidence-kit", "validate", str(elsewhere)],
         capture_output=True,

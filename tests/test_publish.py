@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from publish_data import COUNTS, write_synthetic_dataset
+from publish_data import COUNTS, set_version, write_synthetic_dataset
 
 from evidence_kit.cli import main
 from evidence_kit.curation.certainty import assess
@@ -233,6 +233,7 @@ def test_a_changed_input_is_published(built: Path) -> None:
     claims.write_text(
         claims.read_text("utf-8").replace("causes redness.", "causes redness!"), "utf-8"
     )
+    set_version(built, "0.2.1")  # the built release is frozen: new content is a new release
     publish.build(built)
     after = snapshot(built)
     assert after["parquet/claims.parquet"] != before["parquet/claims.parquet"]
@@ -291,6 +292,7 @@ def test_a_failure_during_the_swap_restores_the_previous_files(
     (built / "claims.yaml").write_text(
         (built / "claims.yaml").read_text("utf-8").replace("redness.", "redness!"), "utf-8"
     )
+    set_version(built, "0.2.1")  # the built release is frozen: new content is a new release
     real = os.replace
     calls: list[str] = []
 
@@ -305,6 +307,7 @@ def test_a_failure_during_the_swap_restores_the_previous_files(
         publish.build(built)
     assert "parquet" in calls, "the failure must come after the Parquet directory was swapped"
     assert snapshot(built) == before
+    assert not (built / "releases" / "0.2.1").exists(), "an unpublished build is not frozen"
     assert not list(built.glob(".build-*"))
 
 

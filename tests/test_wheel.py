@@ -5,7 +5,9 @@ The project is copied into ``tmp_path`` with a freshly built synthetic dataset a
 of the curation.  The fresh environment gets the wheel with ``--no-deps``; its
 dependencies (pandas, pyarrow ...) are borrowed from the test's own environment through
 a ``.pth`` line, which adds that site-packages directory but not its editable-install
-hook, so ``import evidence_kit`` can only find the installed wheel.
+hook, so ``import evidence_kit`` can only find the installed wheel.  The dataset is
+built twice, as release 0.1.0 and (one claim reworded) as 0.2.0, so the wheel carries
+two frozen releases and ``load(name, release="0.1.0")`` is checked from the wheel.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from publish_data import COUNTS, write_synthetic_dataset
+from publish_data import COUNTS, set_version, write_synthetic_dataset
 
 from evidence_kit.model.tables import TABLES
 from evidence_kit.publishing import build as publish
@@ -47,6 +49,19 @@ for name in evidence_kit.list_tables():
     out["rows"][name] = len(frame)
 out["claims_type"] = type(evidence_kit.load("claims", as_arrow=True)).__name__
 out["evidence_type"] = type(evidence_kit.load("evidence")).__name__
+out["releases"] = evidence_kit.list_releases()
+out["release_rows"] = {}
+out["release_versions"] = {}
+for release in out["releases"]:
+    claims = evidence_kit.load("claims", as_arrow=True, release=release)
+    out["release_versions"][release] = claims.schema.metadata[
+        b"evidence_kit.dataset_version"].decode()
+    out["release_rows"][release] = {
+        name: len(evidence_kit.load(name, release=release))
+        for name in evidence_kit.list_tables()
+    }
+out["old_statements"] = sorted(evidence_kit.load("claims", release="0.1.0")["statement"])
+out["statements"] = sorted(evidence_kit.load("claims")["statement"])
 print(json.dumps(out))
 """
 
@@ -69,6 +84,11 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_table(tmp_path: Path) 
     for name in PROJECT_DIRS:
         shutil.copytree(REPO / name, project / name, ignore=ignore)
     dataset = write_synthetic_dataset(project / "dataset")
+    set_version(dataset, "0.1.0")
+    publish.build(dataset)
+    claims = dataset / "claims.yaml"  # release 0.2.0 words one claim differently
+    claims.write_text(claims.read_text("utf-8").replace("redness.", "mild redness."), "utf-8")
+    set_version(dataset, "0.2.0")
     publish.build(dataset)
 
     run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", "dist", ".",
@@ -78,6 +98,9 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_table(tmp_path: Path) 
     for table in TABLES.values():
         assert f"evidence_kit/data/{table.file_name}" in names
     assert "evidence_kit/__init__.py" in names
+    for version in ("0.1.0", "0.2.0"):
+        for name in ("SHA256SUMS", "README.md", "parquet/claims.parquet"):
+            assert f"evidence_kit/releases/{version}/{name}" in names
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
@@ -96,3 +119,8 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_table(tmp_path: Path) 
     assert out["rows"] == COUNTS
     assert out["version"] == out["metadata_version"]
     assert (out["claims_type"], out["evidence_type"]) == ("Table", "DataFrame")
+    assert out["releases"] == ["0.1.0", "0.2.0"]
+    assert out["release_versions"] == {"0.1.0": "0.1.0", "0.2.0": "0.2.0"}
+    assert out["release_rows"] == {"0.1.0": COUNTS, "0.2.0": COUNTS}
+    assert "Microneedling causes redness." in out["old_statements"]
+    assert "Microneedling causes mild redness." in out["statements"]

@@ -420,6 +420,43 @@ class _Catalogue:
         "Rebuild with `evidence-kit build` or restore the file.",
     )
 
+    # 60x: frozen releases and the differences between them (docs/releases.md)
+    RELEASE_FROZEN = ErrorType(
+        "EK600",
+        "release-frozen",
+        "Release {version} is frozen in {path}, and this build differs from it in: {files}.",
+        "A published release never changes: bump version in release.yaml for new content. If "
+        "release {version} was never published (not committed, not distributed), delete {path} "
+        "and build again.",
+    )
+    RECORD_REMOVED = ErrorType(
+        "EK601",
+        "record-removed",
+        "{table} record {id!r} of release {old} is absent from release {new}.",
+        "Records are never deleted: restore it, and retract it (status: retracted with a "
+        "retraction_reason) if it is wrong.",
+    )
+    TABLE_REMOVED = ErrorType(
+        "EK602",
+        "table-removed",
+        "Table {table} of release {old} is absent from release {new}.",
+        "Published tables are never dropped: publish {table} again.",
+    )
+    RETRACTION_WITHOUT_REASON = ErrorType(
+        "EK603",
+        "retraction-without-reason",
+        "{table} record {id!r} is retracted in release {new} without a retraction_reason.",
+        "Say why the record was retracted in retraction_reason.",
+        "warning",
+    )
+    RELEASE_UNREADABLE = ErrorType(
+        "EK604",
+        "release-unreadable",
+        "{path} is not a release: {reason}.",
+        "Give a release version (see `evidence-kit diff --help`), a frozen release folder such "
+        "as dataset/releases/0.1.0, or a folder of published Parquet such as dataset/parquet.",
+    )
+
 
 ERR = _Catalogue()
 CODES: dict[str, ErrorType] = {

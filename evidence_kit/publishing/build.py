@@ -10,6 +10,9 @@ metadata are fixed, so identical inputs give byte-identical files.
 Each Parquet file carries in its key-value metadata the dataset version, the schema
 version and :func:`input_hash` of the curation inputs; :func:`read_metadata` reads them.
 
+A build then freezes the release into ``releases/<version>/`` and writes its notes into
+CHANGELOG.md (:mod:`evidence_kit.publishing.releases`, docs/releases.md).
+
 >>> DATASET_KEYS[:2]
 ('evidence_kit.table', 'evidence_kit.row_count')
 """
@@ -55,6 +58,12 @@ from evidence_kit.publishing.metadata import (
     render_croissant,
     render_datapackage,
 )
+from evidence_kit.publishing.releases import (
+    CHANGELOG_FILE,
+    check_freezable,
+    freeze,
+    write_release_notes,
+)
 
 PARQUET_DIR = "parquet"
 ROW_GROUP_SIZE = 65_536
@@ -85,6 +94,10 @@ class BuildResult:
     rows: dict[str, int]
     input_hash: str
     dataset_version: str
+    frozen: Path | None = None
+    """``releases/<version>/``, where this release is frozen."""
+    changelog: Path | None = None
+    """The changelog, when this build added the release's entry to it."""
 
 
 # --------------------------------------------------------------------------- inputs
@@ -340,8 +353,14 @@ def read_metadata(path: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------- build
 
 
-def build(root: Path) -> BuildResult:
-    """Validate ``root`` and, only if valid, publish it atomically; see the module doc."""
+def build(root: Path, changelog: Path | None = None) -> BuildResult:
+    """Validate ``root`` and, only if valid, publish it atomically; see the module doc.
+
+    The release is then frozen into ``root/releases/<version>/`` (refused with
+    ``EK600``, before anything is published, when that folder holds other content), and
+    its notes, the diff against the previous frozen release, are added to ``changelog``
+    (default: ``CHANGELOG.md`` next to ``root``) unless it has an entry for the version.
+    """
     dataset = load_dataset(root)
     release = read_release(root)
     digest = input_hash(root)
@@ -370,12 +389,21 @@ def build(root: Path) -> BuildResult:
         for name, text in documents.items():
             (stage / name).write_text(text, encoding="utf-8", newline="\n")
         (stage / CHECKSUMS_FILE).write_text(render_checksums(stage), encoding="utf-8")
+        check_freezable(stage, root, release.version)
         _swap(stage, root, [PARQUET_DIR, *documents, CHECKSUMS_FILE])
+    frozen = freeze(root, root, release.version)
+    counts = {name: len(r) for name, r in rows.items()}
+    notes = changelog if changelog is not None else root.resolve().parent / CHANGELOG_FILE
+    written = write_release_notes(
+        root, release.version, release.release_date.isoformat(), notes, counts
+    )
     return BuildResult(
         directory=target,
-        rows={name: len(r) for name, r in rows.items()},
+        rows=counts,
         input_hash=digest,
         dataset_version=release.version,
+        frozen=frozen.directory,
+        changelog=notes if written else None,
     )
 
 
