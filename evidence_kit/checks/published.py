@@ -30,6 +30,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.expectations import ENGINES, Engine, run_suites
+from evidence_kit.checks.findings import parquet_problem
+from evidence_kit.curation.document import utf8_problem
 from evidence_kit.curation.loader import display_path, read_curation
 from evidence_kit.curation.provenance import sha256_file
 from evidence_kit.model.errors import ERR, Finding, UsageError, ValidationReport
@@ -71,6 +73,7 @@ def validate_published(
         name: directory / table.file_name
         for name, table in TABLES.items()
         if (directory / table.file_name).is_file()
+        and parquet_problem(directory / table.file_name) is None
     }
     suites = load_suites()
     parameters = run_parameters(root, present, suites)
@@ -118,7 +121,12 @@ def check_checksums(directory: Path) -> list[Finding]:
     shown = display_path(sums)
     findings: list[Finding] = []
     listed: set[Path] = set()
-    for number, line in enumerate(sums.read_text("utf-8").splitlines(), start=1):
+    data = sums.read_bytes()
+    encoding = utf8_problem(data)
+    if encoding is not None:
+        kind, where = encoding
+        return [kind.at(shown, **where)]
+    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         match = _CHECKSUM_LINE.match(line)
