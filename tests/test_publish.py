@@ -22,6 +22,7 @@ from evidence_kit.model.errors import EvidenceKitError
 from evidence_kit.model.fields import SCHEMA_VERSION
 from evidence_kit.model.tables import CLAIM_FIELDS, SOURCE_FIELDS, TABLES
 from evidence_kit.publishing import build as publish
+from evidence_kit.publishing import layout
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = ("parquet", "datapackage.json", "croissant.json", "README.md", "SHA256SUMS")
@@ -240,7 +241,7 @@ def test_invalid_input_fails_and_leaves_the_published_files_untouched(built: Pat
     assert result.exit_code == 1
     assert "EK301" in result.output
     assert snapshot(built) == before
-    assert not list(built.glob(".build-*"))
+    assert not list(built.glob(".published/.build-*"))
 
 
 def test_an_exception_while_writing_leaves_the_published_files_untouched(
@@ -264,10 +265,10 @@ def test_an_exception_while_writing_leaves_the_published_files_untouched(
         publish.build(built)
     assert written == ["sources.parquet", "claims.parquet"]
     assert snapshot(built) == before
-    assert not list(built.glob(".build-*"))
+    assert not list(built.glob(".published/.build-*"))
 
 
-def test_a_failure_during_the_swap_restores_the_previous_files(
+def test_a_failure_at_the_pointer_switch_keeps_the_previous_release(
     built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(built)
@@ -277,18 +278,23 @@ def test_a_failure_during_the_swap_restores_the_previous_files(
     real = os.replace
     calls: list[str] = []
 
-    def fail_late(src: str | Path, dst: str | Path) -> None:
+    def fail_switch(src: str | Path, dst: str | Path) -> None:
         calls.append(Path(dst).name)
-        if calls.count("croissant.json") == 2:  # moving the new one into place
+        if Path(dst).name == layout.CURRENT:
             raise OSError("interrupted")
         real(src, dst)
 
-    monkeypatch.setattr(publish.os, "replace", fail_late)
+    monkeypatch.setattr(layout.os, "replace", fail_switch)
     with pytest.raises(OSError, match="interrupted"):
         publish.build(built)
-    assert "parquet" in calls, "the failure must come after the Parquet directory was swapped"
+    assert calls == [layout.CURRENT]
     assert snapshot(built) == before
-    assert not list(built.glob(".build-*"))
+    monkeypatch.undo()
+    publish.build(built)  # the next build cleans up what the failed one left
+    assert snapshot(built) != before
+    assert [p.name for p in (built / layout.RELEASES).iterdir()] == [
+        Path(os.readlink(built / layout.CURRENT)).name
+    ]
 
 
 # --------------------------------------------------------------------------- freshness

@@ -18,6 +18,7 @@ against its model, and all problems come back as findings with file, line and fi
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,11 +136,19 @@ class Curation:
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it, else absolute."""
+    """``path`` relative to the working directory when it is below it, else absolute.
+
+    Lexical (symbolic links are not followed), so a file read through ``parquet/`` is
+    named as the user named it, not by the release directory the link points to.
+    """
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(path.resolve())
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(absolute)
 
 
 def read_curation(root: Path) -> Curation:

@@ -1,9 +1,10 @@
 """Publish a valid dataset: deterministic Parquet, download metadata and a dataset card.
 
 :func:`build` validates first and writes nothing unless the curated data is valid.  It
-then renders every output into a staging directory next to the target and swaps it in
-with ``os.replace``, so a failed or interrupted build leaves the previous files as they
-were.  The tables follow the Arrow schemas of :mod:`evidence_kit.model.tables` exactly (no
+then renders every output into a complete release directory and switches the one
+``current`` pointer to it (:mod:`evidence_kit.publishing.layout`), under a lock, so a
+failed, interrupted or concurrent build leaves the previous files as they were.
+The tables follow the Arrow schemas of :mod:`evidence_kit.model.tables` exactly (no
 inferred types); rows are sorted by primary key, and writer options and key-value
 metadata are fixed, so identical inputs give byte-identical files.
 
@@ -17,12 +18,8 @@ version and :func:`input_hash` of the curation inputs; :func:`read_metadata` rea
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +43,11 @@ from evidence_kit.model.tables import (
     TABLES,
     PublishedTable,
 )
+from evidence_kit.publishing import layout
 from evidence_kit.publishing.card import render_card
 from evidence_kit.publishing.metadata import (
     CHECKED_FILES,
+    Release,
     read_release,
     render_checksums,
     render_croissant,
@@ -326,81 +325,53 @@ def read_metadata(path: Path) -> dict[str, str]:
 
 def build(root: Path) -> BuildResult:
     """Validate ``root`` and, only if valid, publish it atomically; see the module doc."""
-    dataset = load_dataset(root)
-    release = read_release(root)
-    digest = input_hash(root)
-    rows = table_rows(dataset)
-    target = root / PARQUET_DIR
-    with _staging(root) as stage:
-        parquet = stage / PARQUET_DIR
-        parquet.mkdir()
-        for name, table in TABLES.items():
-            metadata = {
-                "evidence_kit.table": name,
-                "evidence_kit.row_count": str(len(rows[name])),
-                "evidence_kit.dataset_version": release.version,
-                "evidence_kit.release_date": release.release_date.isoformat(),
-                "evidence_kit.schema_version": SCHEMA_VERSION,
-                "evidence_kit.input_hash": digest,
-                "evidence_kit.license": release.license,
-            }
-            write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
-        documents = {
-            "datapackage.json": render_datapackage(release),
-            "croissant.json": render_croissant(stage, release),
-            "README.md": render_card(stage, release),
-        }
-        assert tuple(documents) == CHECKED_FILES
-        for name, text in documents.items():
-            (stage / name).write_text(text, encoding="utf-8", newline="\n")
-        (stage / CHECKSUMS_FILE).write_text(render_checksums(stage), encoding="utf-8")
-        _swap(stage, root, [PARQUET_DIR, *documents, CHECKSUMS_FILE])
+    names = [PARQUET_DIR, *CHECKED_FILES, CHECKSUMS_FILE]
+    with layout.build_lock(root):
+        layout.cleanup(root)
+        layout.migrate(root, names)
+        dataset = load_dataset(root)
+        release = read_release(root)
+        digest = input_hash(root)
+        rows = table_rows(dataset)
+        stage = layout.new_stage(root)
+        try:
+            _write_release(stage, release, digest, rows)
+            name = layout.release_id(stage, CHECKSUMS_FILE)
+            layout.publish(root, stage, name, names)
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(
-        directory=target,
+        directory=root / PARQUET_DIR,
         rows={name: len(r) for name, r in rows.items()},
         input_hash=digest,
         dataset_version=release.version,
     )
 
 
-@contextmanager
-def _staging(root: Path) -> Iterator[Path]:
-    """A fresh directory next to the target (same file system, so renames are atomic)."""
-    stage = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
-    try:
-        yield stage
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _swap(stage: Path, root: Path, names: list[str]) -> None:
-    """Move the staged ``names`` into ``root``; on any failure put the previous ones back.
-
-    Each step is an ``os.replace`` (a rename): the old file or directory is first moved
-    aside into the staging directory, then the new one into place.
-    """
-    previous = stage / ".previous"
-    previous.mkdir()
-    moved: list[str] = []
-    placed: list[str] = []
-    try:
-        for name in names:
-            if (root / name).exists():
-                os.replace(root / name, previous / name)
-            moved.append(name)
-            os.replace(stage / name, root / name)
-            placed.append(name)
-    except BaseException:
-        for name in reversed(moved):
-            if name in placed:
-                _remove(root / name)
-            if (previous / name).exists():
-                os.replace(previous / name, root / name)
-        raise
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
+def _write_release(
+    stage: Path, release: Release, digest: str, rows: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Every published file of one release, written into ``stage``."""
+    parquet = stage / PARQUET_DIR
+    parquet.mkdir()
+    for name, table in TABLES.items():
+        metadata = {
+            "evidence_kit.table": name,
+            "evidence_kit.row_count": str(len(rows[name])),
+            "evidence_kit.dataset_version": release.version,
+            "evidence_kit.release_date": release.release_date.isoformat(),
+            "evidence_kit.schema_version": SCHEMA_VERSION,
+            "evidence_kit.input_hash": digest,
+            "evidence_kit.license": release.license,
+        }
+        write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
+    documents = {
+        "datapackage.json": render_datapackage(release),
+        "croissant.json": render_croissant(stage, release),
+        "README.md": render_card(stage, release),
+    }
+    assert tuple(documents) == CHECKED_FILES
+    for name, text in documents.items():
+        (stage / name).write_text(text, encoding="utf-8", newline="\n")
+    (stage / CHECKSUMS_FILE).write_text(render_checksums(stage), encoding="utf-8")
