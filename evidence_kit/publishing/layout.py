@@ -159,7 +159,8 @@ def migrate(root: Path, names: list[str]) -> None:
                 shutil.copytree(source, stage / name)
             elif source.is_file():
                 shutil.copy2(source, stage / name)
-        final = root / RELEASES / "legacy"
+        sums = "SHA256SUMS"
+        final = root / RELEASES / (release_id(stage, sums) if (stage / sums).is_file() else "old")
         if final.exists():
             _remove(final)
         os.rename(stage, final)
