@@ -11,8 +11,8 @@ import sys
 
 from evidence_kit.cli import main
 
-limit = int(sys.argv[1])
 count = 0
+limit = 0
 
 
 def wrap(name: str) -> None:
@@ -28,7 +28,9 @@ def wrap(name: str) -> None:
     setattr(os, name, hooked)
 
 
-for name in ("rename", "replace", "unlink", "remove", "rmdir", "symlink"):
-    wrap(name)
-sys.argv = ["evidence-kit", "build", sys.argv[2]]
-main()
+if __name__ == "__main__":
+    limit = int(sys.argv[1])
+    for name in ("rename", "replace", "unlink", "remove", "rmdir", "symlink"):
+        wrap(name)
+    sys.argv = ["evidence-kit", "build", sys.argv[2]]
+    main()

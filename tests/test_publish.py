@@ -20,7 +20,7 @@ from evidence_kit.curation.certainty import assess
 from evidence_kit.curation.validator import load_dataset
 from evidence_kit.model.errors import EvidenceKitError
 from evidence_kit.model.fields import SCHEMA_VERSION
-from evidence_kit.model.tables import CLAIM_FIELDS, SOURCE_FIELDS, TABLES
+from evidence_kit.model.tables import CLAIM_FIELDS, EVIDENCE_COPIES, SOURCE_FIELDS, TABLES
 from evidence_kit.publishing import build as publish
 from evidence_kit.publishing import layout
 
@@ -152,13 +152,13 @@ def test_evidence_is_assertions_joined_with_claims_and_sources(built: Path) -> N
     assert [r["assertion_id"] for r in evidence] == [r["assertion_id"] for r in assertions]
     for row, assertion in zip(evidence, assertions, strict=True):
         assert {k: row[k] for k in assertion} == assertion
-        claim, source = claims[row["claim_id"]], sources[row["source_id"]]
-        for old, new in publish._CLAIM_NAMES.items():
-            assert row[new] == claim[old], new
-        for old, new in publish._SOURCE_NAMES.items():
-            assert row[new] == source[old], new
-    assert {f.name for f in CLAIM_FIELDS} - {"claim_id"} == set(publish._CLAIM_NAMES)
-    assert {f.name for f in SOURCE_FIELDS} - {"source_id"} == set(publish._SOURCE_NAMES)
+        parents = {"claims": claims[row["claim_id"]], "sources": sources[row["source_id"]]}
+        for new, (table, old, _) in EVIDENCE_COPIES.items():
+            if table != "assertions":
+                assert row[new] == parents[table][old], new
+    for table, fields in (("claims", CLAIM_FIELDS), ("sources", SOURCE_FIELDS)):
+        copied = {old for t, old, _ in EVIDENCE_COPIES.values() if t == table}
+        assert {f.name for f in fields} - {fields[0].name} == copied
     assert evidence[0]["source_file"] == sources[evidence[0]["source_id"]]["source_file"]
 
 

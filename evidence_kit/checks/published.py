@@ -29,6 +29,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from evidence_kit.checks.consistency import check_consistency
 from evidence_kit.checks.expectations import ENGINES, Engine, run_suites
 from evidence_kit.checks.findings import parquet_problem
 from evidence_kit.curation.document import utf8_problem
@@ -42,7 +43,7 @@ from evidence_kit.model.suites import (
     row_count_parameter,
     suite_parameters,
 )
-from evidence_kit.model.tables import CHECKSUMS_FILE, TABLES
+from evidence_kit.model.tables import CHECKSUMS_FILE, PUBLISHED_DOCUMENTS, TABLES
 
 ROW_COUNT_KEY = b"evidence_kit.row_count"
 """Key-value metadata key holding the row count the build meant to write."""
@@ -86,6 +87,7 @@ def validate_published(
         display={name: display_path(path) for name, path in present.items()},
     )
     findings += run.findings
+    findings += check_consistency(directory, present)
     stats = {
         "tables": len(present),
         "expectations": run.evaluated,
@@ -155,7 +157,16 @@ def check_checksums(directory: Path) -> list[Finding]:
                     display_path(path), path=display_path(path), expected=expected, actual=actual
                 )
             )
+    for name in [*(f"{directory.name}/{t.file_name}" for t in TABLES.values()),
+                 *PUBLISHED_DOCUMENTS]:  # fmt: skip
+        path = root / name
+        if path.exists() and path.resolve() not in listed:
+            findings.append(
+                ERR.CHECKSUMS_INCOMPLETE.at(shown, shown=shown, path=display_path(path))
+            )
     for path in sorted(directory.glob("*.parquet")):
+        if path.name in {t.file_name for t in TABLES.values()}:
+            continue
         if path.resolve() not in listed:
             findings.append(
                 ERR.PUBLISHED_CHECK.at(

@@ -17,7 +17,6 @@ version and :func:`input_hash` of the curation inputs; :func:`read_metadata` rea
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.curation.certainty import assess
-from evidence_kit.curation.loader import TABLES as CURATION_TABLES
+from evidence_kit.curation.inputs import input_files, input_hash
 from evidence_kit.curation.validator import Dataset, load_dataset
 from evidence_kit.model.claims import ClaimBase
 from evidence_kit.model.errors import ERR, EvidenceKitError
@@ -37,9 +36,7 @@ from evidence_kit.model.records import Assertion, Source
 from evidence_kit.model.tables import (
     ASSERTION_FIELDS,
     CHECKSUMS_FILE,
-    CLAIM_FIELDS,
-    EVIDENCE_FIELDS,
-    SOURCE_FIELDS,
+    EVIDENCE_COPIES,
     TABLES,
     PublishedTable,
 )
@@ -72,7 +69,8 @@ DATASET_KEYS = (
 )
 """Key-value metadata written into every Parquet file, in this order."""
 
-TEXT_INPUTS = "texts/**/*"
+
+__all__ = ["BuildResult", "build", "input_files", "input_hash", "read_metadata", "table_rows"]
 
 
 @dataclass(frozen=True)
@@ -86,27 +84,6 @@ class BuildResult:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def input_files(root: Path) -> list[Path]:
-    """Every curation input under ``root`` (the files the loader reads, and the texts)."""
-    patterns = [t.path for t in CURATION_TABLES.values()] + [TEXT_INPUTS]
-    found = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
-def input_hash(root: Path) -> str:
-    """sha256 over the sorted relative paths and bytes of every curation input.
-
-    Each file contributes its POSIX path, a NUL, its length as 8 bytes and its bytes,
-    so renaming a file or moving bytes between files changes the hash too.
-    """
-    digest = hashlib.sha256()
-    for path in input_files(root):
-        data = path.read_bytes()
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- rows
@@ -228,19 +205,6 @@ def assertion_row(assertion: Assertion) -> dict[str, Any]:
     return assertion.model_dump(include={f.name for f in ASSERTION_FIELDS})
 
 
-def _evidence_names(fields: list[pa.Field], key: str, start: int) -> dict[str, str]:
-    """Map a claim/source column to its evidence column, by position in EVIDENCE_FIELDS."""
-    names = [f.name for f in fields if f.name != key]
-    evidence = [f.name for f in EVIDENCE_FIELDS[start : start + len(names)]]
-    return dict(zip(names, evidence, strict=True))
-
-
-_CLAIM_NAMES = _evidence_names(CLAIM_FIELDS, "claim_id", len(ASSERTION_FIELDS))
-_SOURCE_NAMES = _evidence_names(
-    SOURCE_FIELDS, "source_id", len(ASSERTION_FIELDS) + len(_CLAIM_NAMES)
-)
-
-
 def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
     """The rows of every published table, each sorted by its primary key."""
     by_claim: dict[str, list[Assertion]] = defaultdict(list)
@@ -251,12 +215,15 @@ def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
     assertions = [assertion_row(a) for _, a in sorted(dataset.assertions.items())]
     evidence = []
     for row in assertions:
-        claim, source = claims[row["claim_id"]], sources[row["source_id"]]
+        parents = {
+            "assertions": row,
+            "claims": claims[row["claim_id"]],
+            "sources": sources[row["source_id"]],
+        }
         evidence.append(
             {
-                **row,
-                **{new: claim[old] for old, new in _CLAIM_NAMES.items()},
-                **{new: source[old] for old, new in _SOURCE_NAMES.items()},
+                "assertion_id": row["assertion_id"],
+                **{new: parents[t][old] for new, (t, old, _) in EVIDENCE_COPIES.items()},
             }
         )
     return {
