@@ -166,6 +166,20 @@ def read_curation(root: Path) -> Curation:
         document = _read_document(curation, path)
         if document is None or not _take_assertions(curation, path, document):
             curation.unreadable.add("assertions")
+    for path in sorted(assertion_dir.iterdir()) if assertion_dir.is_dir() else []:
+        if path.suffix != ".yaml" and not path.name.startswith("."):
+            # not read, so which claims it supports is unknown: no orphan claims
+            shown = curation.display(path)
+            curation.findings.append(
+                ERR.UNEXPECTED_FILE.at(
+                    shown,
+                    path=shown,
+                    reason="only assertions/<source_id>.yaml files are read",
+                    hint=f"Rename it to assertions/{path.stem}.yaml, or move it out of "
+                    "assertions/.",
+                )
+            )
+            curation.unreadable.add("assertions")
     return curation
 
 

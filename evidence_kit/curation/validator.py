@@ -235,9 +235,9 @@ def _utf8_name(path: Path) -> bool:
 
 
 def check_dataset_files(curation: Curation) -> list[Finding]:
-    """Files the loader would skip or not account for: undecodable names (EK130), texts no
-    source uses (EK131, as ``validate --published`` rejects them), and files under
-    assertions/ that are not ``*.yaml`` (EK132) -- nothing is ignored without a word."""
+    """Files nothing accounts for: undecodable names (EK130) and texts no source uses
+    (EK131, as ``validate --published`` rejects them).  The loader reports files under
+    assertions/ it does not read (EK132)."""
     findings: list[Finding] = []
     root = curation.root
     used = {
@@ -258,16 +258,6 @@ def check_dataset_files(curation: Curation) -> list[Finding]:
                 stray = path.is_file() and path.resolve() not in used
                 if stray and "sources" not in curation.unreadable:
                     findings.append(ERR.STRAY_TEXT.at(shown, path=shown))
-            elif path.suffix != ".yaml":
-                findings.append(
-                    ERR.UNEXPECTED_FILE.at(
-                        shown,
-                        path=shown,
-                        reason="only assertions/<source_id>.yaml files are read",
-                        hint=f"Rename it to assertions/{path.stem}.yaml, or move it out of "
-                        "assertions/.",
-                    )
-                )
     return findings
 
 
