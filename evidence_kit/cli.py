@@ -7,6 +7,7 @@ Every command's help has an example; docs/cli.md is checked against this module.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,14 @@ from typing import Any
 
 import click
 
-from evidence_kit.model.errors import ERR, EvidenceKitError, Finding, ValidationReport
+from evidence_kit.model.errors import (
+    ERR,
+    EvidenceKitError,
+    Finding,
+    ValidationReport,
+    os_error_finding,
+    shown_path,
+)
 
 DATASET_ARGUMENT = click.argument(
     "dataset_dir",
@@ -49,7 +57,13 @@ def _emit(report: ValidationReport, fmt: str, label: str) -> None:
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into located messages and exit 1, never a traceback."""
+    """Turn every failure into located messages and exit 1, never a traceback.
+
+    Library errors carry their findings; operating-system errors (permission, read-only
+    file system, full disk), unreadable Parquet and undecodable names get their own codes
+    (:func:`failure_findings`); anything else is reported as an internal error (EK900)
+    with a bug-report hint.  ``EVIDENCE_KIT_DEBUG=1`` re-raises for the traceback.
+    """
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -58,13 +72,19 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             _print_findings(exc.findings)
             usage = all(f.code == "EK108" for f in exc.findings)
             sys.exit(2 if usage else 1)
-        except ModuleNotFoundError as exc:
-            module = (exc.name or "").split(".")[0]
-            if module == "evidence_kit" or not module:
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("EVIDENCE_KIT_DEBUG"):
                 raise
-            _print_findings(
-                [ERR.MISSING_EXTRA.at(func.__name__, module=module, extra=_extra(module))]
-            )
+            missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+            module = (missing or "").split(".")[0]
+            if module and module != "evidence_kit":
+                _print_findings(
+                    [ERR.MISSING_EXTRA.at(func.__name__, module=module, extra=_extra(module))]
+                )
+            else:
+                _print_findings(failure_findings(exc))
             sys.exit(1)
 
     wrapper.__name__ = func.__name__
@@ -84,6 +104,29 @@ EXTRAS = {
 
 def _extra(module: str) -> str:
     return EXTRAS.get(module, "curate")
+
+
+def failure_findings(exc: BaseException) -> list[Finding]:
+    """An exception from outside the error catalogue as findings with real codes."""
+    if isinstance(exc, OSError):
+        return [os_error_finding(exc)]
+    if type(exc).__module__.startswith("pyarrow"):
+        return [
+            ERR.PARQUET_UNREADABLE.at("<parquet>", path="a Parquet file", reason=shown_path(exc))
+        ]
+    if isinstance(exc, UnicodeError):
+        reason = shown_path(exc)
+        return [ERR.FILE_NAME_NOT_UTF8.at("<file name>", actual=reason)]
+    if isinstance(exc, RecursionError):
+        return [ERR.YAML_TOO_DEEP.at("<input>", expected="the interpreter's recursion limit")]
+    where = "<evidence-kit>"
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    reason = f"{type(exc).__name__}: {shown_path(exc)} (at {where})"
+    return [ERR.INTERNAL.at("<evidence-kit>", reason=reason)]
 
 
 @click.group()
@@ -214,6 +257,7 @@ def _write_or_check(
 
 @main.command()
 @_generated("schema")
+@_fail_cleanly
 def schema(out: Path, check: bool) -> None:
     """Generate the JSON Schema files (draft 2020-12) from the models.
 
@@ -229,6 +273,7 @@ def schema(out: Path, check: bool) -> None:
 
 @main.command()
 @_generated("validations")
+@_fail_cleanly
 def suites(out: Path, check: bool) -> None:
     """Generate the Great Expectations suites (one JSON per published table).
 

@@ -20,8 +20,15 @@ from evidence_kit.curation.certainty import assess
 from evidence_kit.curation.validator import load_dataset
 from evidence_kit.model.errors import EvidenceKitError
 from evidence_kit.model.fields import SCHEMA_VERSION
-from evidence_kit.model.tables import CLAIM_FIELDS, EVIDENCE_SOURCE_DROP, SOURCE_FIELDS, TABLES
+from evidence_kit.model.tables import (
+    CLAIM_FIELDS,
+    EVIDENCE_COPIES,
+    EVIDENCE_SOURCE_DROP,
+    SOURCE_FIELDS,
+    TABLES,
+)
 from evidence_kit.publishing import build as publish
+from evidence_kit.publishing import layout
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = ("parquet", "datapackage.json", "croissant.json", "README.md", "SHA256SUMS")
@@ -151,13 +158,16 @@ def test_evidence_is_assertions_joined_with_claims_and_sources(built: Path) -> N
     assert [r["assertion_id"] for r in evidence] == [r["assertion_id"] for r in assertions]
     for row, assertion in zip(evidence, assertions, strict=True):
         assert {k: row[k] for k in assertion} == assertion
-        claim, source = claims[row["claim_id"]], sources[row["source_id"]]
-        for old, new in publish._CLAIM_NAMES.items():
-            assert row[new] == claim[old], new
-        for old, new in publish._SOURCE_NAMES.items():
-            assert row[new] == source[old], new
-    assert {f.name for f in CLAIM_FIELDS} - {"claim_id"} == set(publish._CLAIM_NAMES)
-    assert {f.name for f in SOURCE_FIELDS} - EVIDENCE_SOURCE_DROP == set(publish._SOURCE_NAMES)
+        parents = {"claims": claims[row["claim_id"]], "sources": sources[row["source_id"]]}
+        for new, (table, old, _) in EVIDENCE_COPIES.items():
+            if table != "assertions":
+                assert row[new] == parents[table][old], new
+    for table, fields, skip in (
+        ("claims", CLAIM_FIELDS, {"claim_id"}),
+        ("sources", SOURCE_FIELDS, EVIDENCE_SOURCE_DROP),
+    ):
+        copied = {old for t, old, _ in EVIDENCE_COPIES.values() if t == table}
+        assert {f.name for f in fields} - skip == copied
     assert evidence[0]["source_file"] == sources[evidence[0]["source_id"]]["source_file"]
 
 
@@ -258,7 +268,7 @@ def test_invalid_input_fails_and_leaves_the_published_files_untouched(built: Pat
     assert result.exit_code == 1
     assert "EK301" in result.output
     assert snapshot(built) == before
-    assert not list(built.glob(".build-*"))
+    assert not list(built.glob(".published/.build-*"))
 
 
 def test_an_exception_while_writing_leaves_the_published_files_untouched(
@@ -282,10 +292,10 @@ def test_an_exception_while_writing_leaves_the_published_files_untouched(
         publish.build(built)
     assert written == ["sources.parquet", "claims.parquet"]
     assert snapshot(built) == before
-    assert not list(built.glob(".build-*"))
+    assert not list(built.glob(".published/.build-*"))
 
 
-def test_a_failure_during_the_swap_restores_the_previous_files(
+def test_a_failure_at_the_pointer_switch_keeps_the_previous_release(
     built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(built)
@@ -296,19 +306,25 @@ def test_a_failure_during_the_swap_restores_the_previous_files(
     real = os.replace
     calls: list[str] = []
 
-    def fail_late(src: str | Path, dst: str | Path) -> None:
+    def fail_switch(src: str | Path, dst: str | Path) -> None:
         calls.append(Path(dst).name)
-        if calls.count("croissant.json") == 2:  # moving the new one into place
+        if Path(dst).name == layout.CURRENT:
             raise OSError("interrupted")
         real(src, dst)
 
-    monkeypatch.setattr(publish.os, "replace", fail_late)
+    monkeypatch.setattr(layout.os, "replace", fail_switch)
     with pytest.raises(OSError, match="interrupted"):
         publish.build(built)
-    assert "parquet" in calls, "the failure must come after the Parquet directory was swapped"
+    assert calls == [layout.CURRENT]
     assert snapshot(built) == before
     assert not (built / "releases" / "0.2.1").exists(), "an unpublished build is not frozen"
     assert not list(built.glob(".build-*"))
+    monkeypatch.undo()
+    publish.build(built)  # the next build cleans up what the failed one left
+    assert snapshot(built) != before
+    assert [p.name for p in (built / layout.RELEASES).iterdir()] == [
+        Path(os.readlink(built / layout.CURRENT)).name
+    ]
 
 
 # --------------------------------------------------------------------------- freshness

@@ -296,7 +296,7 @@ def test_source_text_missing(mini, validate_json, line):
 
 @pytest.mark.parametrize("path", ["../001_mini_zh.txt", "texts/../../001_mini_zh.txt"])
 def test_text_path_escapes_dataset(mini, validate_json, edit, line, path):
-    shutil.copy(ZH_TEXT, mini.parent / "001_mini_zh.txt")  # exists, but outside
+    shutil.move(ZH_TEXT, mini.parent / "001_mini_zh.txt")  # exists, but outside
     edit(SOURCES, "text_path: texts/001_mini_zh.txt", f"text_path: {path}")
     finding = only_error(
         validate_json(mini),

@@ -59,6 +59,7 @@ from evidence_kit.checks.findings import (
     duplicate_finding,
     id_source_finding,
     orphan_finding,
+    parquet_problem,
     repeat_finding,
     table_file,
 )
@@ -146,6 +147,10 @@ class _Engine:
         path, file = table_file(self.directory, table)
         if not path.is_file():
             self.out.add(ERR.FILE_MISSING.at(file, path=file))
+            return
+        unreadable = parquet_problem(path)
+        if unreadable is not None:
+            self.out.add(unreadable)
             return
         schema = pq.ParquetFile(path).schema_arrow
         findings, bad = check_schema(table, file, schema)

@@ -200,6 +200,22 @@ def check_schema(table: str, file: str, schema: pa.Schema) -> tuple[list[Finding
     return findings, bad
 
 
+def parquet_problem(path: Path) -> Finding | None:
+    """EK560 when ``path`` cannot be opened as Parquet (truncated, not Parquet at all,
+    unreadable); None when its footer and schema read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pq.ParquetFile(path).schema_arrow  # noqa: B018 - reading the footer is the check
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        shown = display_path(path)
+        return ERR.PARQUET_UNREADABLE.at(
+            shown, path=shown, reason=str(exc).splitlines()[0].rstrip(".")
+        )
+    return None
+
+
 def table_file(directory: Path, table: str) -> tuple[Path, str]:
     path = directory / TABLES[table].file_name
     return path, display_path(path)

@@ -29,7 +29,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from evidence_kit.checks.consistency import check_consistency
 from evidence_kit.checks.expectations import ENGINES, Engine, run_suites
+from evidence_kit.checks.findings import parquet_problem
+from evidence_kit.curation.document import utf8_problem
 from evidence_kit.curation.loader import display_path, read_curation
 from evidence_kit.curation.provenance import sha256_file
 from evidence_kit.model.errors import ERR, Finding, UsageError, ValidationReport
@@ -40,7 +43,7 @@ from evidence_kit.model.suites import (
     row_count_parameter,
     suite_parameters,
 )
-from evidence_kit.model.tables import CHECKSUMS_FILE, TABLES
+from evidence_kit.model.tables import CHECKSUMS_FILE, PUBLISHED_DOCUMENTS, TABLES
 
 ROW_COUNT_KEY = b"evidence_kit.row_count"
 """Key-value metadata key holding the row count the build meant to write."""
@@ -71,6 +74,7 @@ def validate_published(
         name: directory / table.file_name
         for name, table in TABLES.items()
         if (directory / table.file_name).is_file()
+        and parquet_problem(directory / table.file_name) is None
     }
     suites = load_suites()
     parameters = run_parameters(root, present, suites)
@@ -83,6 +87,7 @@ def validate_published(
         display={name: display_path(path) for name, path in present.items()},
     )
     findings += run.findings
+    findings += check_consistency(directory, present)
     stats = {
         "tables": len(present),
         "expectations": run.evaluated,
@@ -118,7 +123,12 @@ def check_checksums(directory: Path) -> list[Finding]:
     shown = display_path(sums)
     findings: list[Finding] = []
     listed: set[Path] = set()
-    for number, line in enumerate(sums.read_text("utf-8").splitlines(), start=1):
+    data = sums.read_bytes()
+    encoding = utf8_problem(data)
+    if encoding is not None:
+        kind, where = encoding
+        return [kind.at(shown, **where)]
+    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         match = _CHECKSUM_LINE.match(line)
@@ -147,7 +157,16 @@ def check_checksums(directory: Path) -> list[Finding]:
                     display_path(path), path=display_path(path), expected=expected, actual=actual
                 )
             )
+    for name in [*(f"{directory.name}/{t.file_name}" for t in TABLES.values()),
+                 *PUBLISHED_DOCUMENTS]:  # fmt: skip
+        path = root / name
+        if path.exists() and path.resolve() not in listed:
+            findings.append(
+                ERR.CHECKSUMS_INCOMPLETE.at(shown, shown=shown, path=display_path(path))
+            )
     for path in sorted(directory.glob("*.parquet")):
+        if path.name in {t.file_name for t in TABLES.values()}:
+            continue
         if path.resolve() not in listed:
             findings.append(
                 ERR.PUBLISHED_CHECK.at(

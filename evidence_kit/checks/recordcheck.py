@@ -25,6 +25,7 @@ from evidence_kit.checks.findings import (
     duplicate_finding,
     id_source_finding,
     orphan_finding,
+    parquet_problem,
     quote_findings,
     record_finding,
     repeat_finding,
@@ -124,6 +125,10 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
         path, file = table_file(directory, table)
         if not path.is_file():
             out.add(ERR.FILE_MISSING.at(file, path=file))
+            continue
+        unreadable = parquet_problem(path)
+        if unreadable is not None:
+            out.add(unreadable)
             continue
         findings, bad = check_schema(table, file, pq.ParquetFile(path).schema_arrow)
         for f in findings:

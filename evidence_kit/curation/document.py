@@ -18,10 +18,19 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, NodeEvent
+from ruamel.yaml.reader import ReaderError
 
-from evidence_kit.model.errors import ERR, ErrorType, EvidenceKitError, Finding
+from evidence_kit.model.errors import (
+    ERR,
+    ErrorType,
+    EvidenceKitError,
+    Finding,
+    os_error_finding,
+)
 
 Loc = tuple[str | int, ...]
 
@@ -94,9 +103,18 @@ def utf8_problem(data: bytes) -> tuple[ErrorType, dict[str, Any]] | None:
     return None
 
 
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; an operating-system error (permission, a directory ...) raises a
+    located :class:`EvidenceKitError`."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise EvidenceKitError([os_error_finding(exc, path)]) from None
+
+
 def read_text(path: Path, display: str) -> str:
     """A UTF-8 file's text; a BOM or bytes that are not UTF-8 raise a located error."""
-    data = path.read_bytes()
+    data = read_bytes(path)
     problem = utf8_problem(data)
     if problem is not None:
         kind, params = problem
@@ -104,12 +122,77 @@ def read_text(path: Path, display: str) -> str:
     return data.decode("utf-8")
 
 
-def parse_yaml(text: str, display: str) -> Document:
-    """Parse YAML 1.2 (duplicate keys are errors) into a :class:`Document`."""
+MAX_DEPTH = 64
+"""Deepest nesting a curation file may have (they need about five levels)."""
+
+
+class _Refused(MarkedYAMLError):
+    """A construct the curation files do not allow, with its error type and parameters."""
+
+    def __init__(self, kind: ErrorType, mark: Any, **params: Any):
+        super().__init__(problem=kind.name, problem_mark=mark)
+        self.kind = kind
+        self.params = params
+
+
+class _StrictComposer(Composer):
+    """Refuses aliases (they can expand without bound), explicit tags, deep nesting."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            raise _Refused(ERR.YAML_ALIAS, event.start_mark, actual=f"*{event.anchor}")
+        if isinstance(event, NodeEvent) and event.anchor is not None:
+            raise _Refused(ERR.YAML_ALIAS, event.start_mark, actual=f"&{event.anchor}")
+        tag = getattr(event, "ctag", None)
+        if tag is not None and str(tag) != "!":
+            raise _Refused(ERR.YAML_TAG, event.start_mark, actual=str(tag))
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(ERR.YAML_TOO_DEEP, event.start_mark, expected=MAX_DEPTH)
+        return super().compose_node(parent, index)
+
+
+class _StrictConstructor(RoundTripConstructor):
+    """An impossible date (2025-02-30) is a located error, not a ValueError."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:
+            raise _Refused(
+                ERR.INVALID_DATE, node.start_mark, actual=node.value, reason=str(exc)
+            ) from None
+
+
+_StrictConstructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", _StrictConstructor.construct_yaml_timestamp
+)
+
+
+def _yaml() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
+    yaml.Composer = _StrictComposer
+    yaml.Constructor = _StrictConstructor
+    return yaml
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def parse_yaml(text: str, display: str) -> Document:
+    """Parse YAML 1.2 (duplicate keys are errors) into a :class:`Document`.
+
+    Anchors and aliases, explicit tags, nesting deeper than :data:`MAX_DEPTH`,
+    impossible dates, control characters and lone surrogates are refused, each with a
+    located finding of its own code.
+    """
     try:
-        tree = yaml.load(text)
+        tree = _yaml().load(text)
+    except _Refused as exc:
+        raise EvidenceKitError([_marked(exc, exc.kind, display, **exc.params)]) from None
     except DuplicateKeyError as exc:
         raise EvidenceKitError(
             [_marked(exc, ERR.YAML_DUPLICATE_KEY, display, key=_duplicate_key(exc))]
@@ -117,9 +200,62 @@ def parse_yaml(text: str, display: str) -> Document:
     except MarkedYAMLError as exc:
         reason = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise EvidenceKitError([_marked(exc, ERR.YAML_SYNTAX, display, reason=reason)]) from None
+    except ReaderError as exc:
+        line, column = _position(text, exc.position)
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise EvidenceKitError(
+            [
+                ERR.YAML_CONTROL_CHARACTER.at(
+                    display, line=line, column=column, actual=shown, reason=str(exc.reason)
+                )
+            ]
+        ) from None
     except YAMLError as exc:
         raise EvidenceKitError([ERR.YAML_SYNTAX.at(display, reason=str(exc))]) from None
+    except RecursionError:
+        raise EvidenceKitError(
+            [ERR.YAML_TOO_DEEP.at(display, line=1, column=1, expected=MAX_DEPTH)]
+        ) from None
+    bad = _surrogates(tree)
+    if bad:
+        raise EvidenceKitError(
+            [
+                ERR.YAML_BAD_ESCAPE.at(display, line=line, column=column, field=field, actual=value)
+                for line, column, field, value in bad
+            ]
+        )
     return Document(file=display, data=plain(tree), tree=tree)
+
+
+def _surrogates(node: Any, path: str = "") -> list[tuple[int, int, str, str]]:
+    """Strings (keys and values) holding a lone surrogate, with their line, column, path."""
+    found: list[tuple[int, int, str, str]] = []
+
+    def lone(value: Any) -> str | None:
+        if isinstance(value, str):
+            bad = [c for c in value if 0xD800 <= ord(c) <= 0xDFFF]
+            if bad:
+                return ", ".join(f"U+{ord(c):04X}" for c in bad)
+        return None
+
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            sub = f"{path}.{key}" if path else str(key)
+            line, col = node.lc.key(key) if lone(key) else node.lc.value(key)
+            shown = lone(key) or lone(value)
+            if shown:
+                found.append((line + 1, col + 1, sub.encode("utf-8", "replace").decode(), shown))
+            found += _surrogates(value, sub)
+    elif isinstance(node, CommentedSeq):
+        for index, value in enumerate(node):
+            sub = f"{path}[{index}]"
+            shown = lone(value)
+            if shown:
+                line, col = node.lc.item(index)
+                found.append((line + 1, col + 1, sub, shown))
+            found += _surrogates(value, sub)
+    return found
 
 
 def load_yaml(path: Path, display: str) -> Document:

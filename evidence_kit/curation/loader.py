@@ -18,6 +18,7 @@ against its model, and all problems come back as findings with file, line and fi
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,11 +136,19 @@ class Curation:
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it, else absolute."""
+    """``path`` relative to the working directory when it is below it, else absolute.
+
+    Lexical (symbolic links are not followed), so a file read through ``parquet/`` is
+    named as the user named it, not by the release directory the link points to.
+    """
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(path.resolve())
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(absolute)
 
 
 def read_curation(root: Path) -> Curation:
@@ -156,6 +165,20 @@ def read_curation(root: Path) -> Curation:
     for path in sorted(assertion_dir.glob("*.yaml")) if assertion_dir.is_dir() else []:
         document = _read_document(curation, path)
         if document is None or not _take_assertions(curation, path, document):
+            curation.unreadable.add("assertions")
+    for path in sorted(assertion_dir.iterdir()) if assertion_dir.is_dir() else []:
+        if path.suffix != ".yaml" and not path.name.startswith("."):
+            # not read, so which claims it supports is unknown: no orphan claims
+            shown = curation.display(path)
+            curation.findings.append(
+                ERR.UNEXPECTED_FILE.at(
+                    shown,
+                    path=shown,
+                    reason="only assertions/<source_id>.yaml files are read",
+                    hint=f"Rename it to assertions/{path.stem}.yaml, or move it out of "
+                    "assertions/.",
+                )
+            )
             curation.unreadable.add("assertions")
     return curation
 

@@ -26,13 +26,17 @@ from evidence_kit.model.errors import ERR, EvidenceKitError, UsageError
 
 
 def resolve_text(root: Path, source: str) -> tuple[str, Path]:
-    """The source id (or file name) and text path that ``source`` names."""
+    """The source id (or file name) and text path that ``source`` names.
+
+    The path policy of every command: a text must lie inside the dataset directory
+    (EK106 otherwise), as ``validate`` and ``validate --published`` require.
+    """
     direct = Path(source)
     if direct.is_file():
-        return direct.name, direct
+        return direct.name, _inside(root, direct, source)
     by_name = root / "texts" / source
     if by_name.is_file():
-        return source, by_name
+        return source, _inside(root, by_name, source)
     sources_file = root / "sources.yaml"
     if sources_file.is_file():
         data = load_yaml(sources_file, display_path(sources_file)).data
@@ -41,14 +45,21 @@ def resolve_text(root: Path, source: str) -> tuple[str, Path]:
                 record.get("source_id"),
                 record.get("source_file"),
             ):
-                text_path = root / str(record.get("text_path", ""))
-                if text_path.is_file():
-                    return source, text_path
+                text_path = str(record.get("text_path", ""))
+                path = _inside(root, root / text_path, text_path)
+                if path.is_file():
+                    return source, path
     raise UsageError(
         f"unknown source {source!r}",
         "give a source id from sources.yaml (e.g. s002), a file name under "
         "texts/, or the path of a text file",
     )
+
+
+def _inside(root: Path, path: Path, given: str) -> Path:
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise EvidenceKitError([ERR.PATH_ESCAPES.at(display_path(root), path=given)])
+    return path
 
 
 def locate_quote(root: Path, source: str, quote: str, occurrence: int | None = None) -> str:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from evidence_kit.curation.document import utf8_problem
 from evidence_kit.curation.loader import display_path
-from evidence_kit.model.errors import ERR, ErrorType
+from evidence_kit.model.errors import ERR, ErrorType, os_error_kind
 from evidence_kit.model.fields import CONTEXT_LENGTH
 
 
@@ -161,7 +161,11 @@ def check_source_text(
     shown = display_path(path)
     if not path.is_file():
         return [*problems, TextProblem(ERR.FILE_MISSING, "text_path", {"path": shown})], None
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = {"path": shown, "reason": exc.strerror or str(exc)}
+        return [*problems, TextProblem(os_error_kind(exc), "text_path", reason)], None
     digest = sha256_bytes(data)
     if digest != sha256:
         hashes = {"path": shown, "expected": sha256, "actual": digest}

@@ -9,6 +9,7 @@ also returns the typed :class:`Dataset` that publishing builds from.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ def validate(root: Path) -> tuple[ValidationReport, Dataset]:
     findings += _check_texts(curation, dataset)
     findings += _check_quotes(curation, dataset)
     findings += check_rules(curation)
+    findings += check_dataset_files(curation)
     stats = {name: len(entries) for name, entries in curation.entries.items()}
     return ValidationReport.from_findings(findings, stats), dataset
 
@@ -219,6 +221,45 @@ def _check_texts(curation: Curation, dataset: Dataset) -> list[Finding]:
                 findings.append(entry.finding(p.kind, (p.field,), **p.params))
         if text is not None:
             dataset.texts.setdefault(source.source_id, text)
+    return findings
+
+
+TEXTS_DIR = "texts"
+ASSERTIONS_DIR = "assertions"
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        os.fsencode(path.name).decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
+
+
+def check_dataset_files(curation: Curation) -> list[Finding]:
+    """Files nothing accounts for: undecodable names (EK130) and texts no source uses
+    (EK131, as ``validate --published`` rejects them).  The loader reports files under
+    assertions/ it does not read (EK132)."""
+    findings: list[Finding] = []
+    root = curation.root
+    used = {
+        (root / str(e.data.get("text_path"))).resolve()
+        for e in curation.entries["sources"]
+        if isinstance(e.data.get("text_path"), str)
+    }
+    for folder in (TEXTS_DIR, ASSERTIONS_DIR):
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            shown = curation.display(path)
+            if not _utf8_name(path):
+                findings.append(ERR.FILE_NAME_NOT_UTF8.at(shown, actual=shown))
+                continue
+            if folder == TEXTS_DIR:
+                stray = path.is_file() and path.resolve() not in used
+                if stray and "sources" not in curation.unreadable:
+                    findings.append(ERR.STRAY_TEXT.at(shown, path=shown))
     return findings
 
 

@@ -16,6 +16,8 @@ is never reused for a different meaning.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -52,14 +54,14 @@ class ErrorType:
             severity=self.severity,
             code=self.code,
             name=self.name,
-            file=file,
+            file=shown_path(file),
             line=line,
             column=column,
-            field=field,
-            message=self.template.format(**values),
-            expected=None if expected is None else str(expected),
-            actual=None if actual is None else str(actual),
-            fix=self.fix.format(**values),
+            field=None if field is None else shown_path(field),
+            message=shown_path(self.template.format(**values)),
+            expected=None if expected is None else shown_path(expected),
+            actual=None if actual is None else shown_path(actual),
+            fix=shown_path(self.fix.format(**values)),
         )
 
 
@@ -116,6 +118,89 @@ class _Catalogue:
         "This command needs the package {module!r}, which the installed extras do not include.",
         "Install the role's extra: pip install 'evidence-kit[{extra}]' (curate: validate, "
         "locate, build; validate: validate --published; spark: --engine spark).",
+    )
+
+    # 12x-14x: files, I/O and parsing that fail below the data
+    PERMISSION_DENIED = ErrorType(
+        "EK120",
+        "permission-denied",
+        "Permission denied for {path} ({reason}).",
+        "Give yourself read access to inputs and write access to the dataset and output "
+        "folders (chmod/chown), or run from a copy you own.",
+    )
+    READ_ONLY = ErrorType(
+        "EK121",
+        "read-only-file-system",
+        "Cannot write {path}: the file system is read-only ({reason}).",
+        "Write to a folder on a writable file system (copy the dataset there).",
+    )
+    DISK_FULL = ErrorType(
+        "EK122",
+        "disk-full",
+        "No space left while writing {path} ({reason}).",
+        "Free disk space (or raise the quota / file-size limit) and run again; the "
+        "previously published files were left as they were.",
+    )
+    OS_ERROR = ErrorType(
+        "EK123",
+        "os-error",
+        "The operating system refused an operation on {path}: {reason}.",
+        "Check that the path exists, is the right kind of file and is accessible.",
+    )
+    YAML_TOO_DEEP = ErrorType(
+        "EK124",
+        "yaml-too-deep",
+        "YAML is nested deeper than {expected} levels.",
+        "Curation files are at most a few levels deep; remove the extra nesting.",
+    )
+    YAML_ALIAS = ErrorType(
+        "EK125",
+        "yaml-alias",
+        "YAML anchors and aliases ({actual}) are not allowed in curation files.",
+        "Write the value out in full where it is used; aliases can expand without bound.",
+    )
+    YAML_TAG = ErrorType(
+        "EK126",
+        "yaml-tag",
+        "Explicit YAML tag {actual!r} is not allowed.",
+        "Remove the tag; curation files hold plain strings, numbers, booleans, dates, "
+        "lists and mappings.",
+    )
+    YAML_CONTROL_CHARACTER = ErrorType(
+        "EK127",
+        "yaml-control-character",
+        "Character {actual} is not allowed in YAML ({reason}).",
+        "Delete the character, or write it as an escape in a double-quoted string.",
+    )
+    YAML_BAD_ESCAPE = ErrorType(
+        "EK128",
+        "yaml-invalid-escape",
+        "String holds {actual}, which is not a Unicode character (lone surrogate escape).",
+        "Write the character itself, or the \\UXXXXXXXX escape of its code point.",
+    )
+    INVALID_DATE = ErrorType(
+        "EK129",
+        "invalid-date",
+        "Date {actual!r} does not exist ({reason}).",
+        "Give a real calendar date as YYYY-MM-DD.",
+    )
+    FILE_NAME_NOT_UTF8 = ErrorType(
+        "EK130",
+        "file-name-not-utf8",
+        "File name {actual} is not valid UTF-8.",
+        "Rename the file to a UTF-8 name (ASCII letters, digits, '-', '_' and '.' are safest).",
+    )
+    STRAY_TEXT = ErrorType(
+        "EK131",
+        "stray-text-file",
+        "Text file {path} is not the text_path of any source.",
+        "Add a source record for it in sources.yaml, or remove the file from texts/.",
+    )
+    UNEXPECTED_FILE = ErrorType(
+        "EK132",
+        "unexpected-file",
+        "File {path} is not read: {reason}.",
+        "{hint}",
     )
 
     # 2xx: a single record against its model
@@ -419,6 +504,58 @@ class _Catalogue:
         "Published file {path} has sha256 {actual}, SHA256SUMS says {expected}.",
         "Rebuild with `evidence-kit build` or restore the file.",
     )
+    PARQUET_UNREADABLE = ErrorType(
+        "EK560",
+        "parquet-unreadable",
+        "{path} is not a readable Parquet file: {reason}.",
+        "Rebuild with `evidence-kit build` or restore the file from the release.",
+    )
+    BUILD_LOCKED = ErrorType(
+        "EK561",
+        "build-locked",
+        "Another build of {path} holds the lock and did not finish within {expected} s.",
+        "Wait for the other `evidence-kit build` to finish, then run again.",
+    )
+    EVIDENCE_COPY_MISMATCH = ErrorType(
+        "EK562",
+        "evidence-copy-mismatch",
+        "Column {field} of evidence row {id} differs from {table}.{source_column}: "
+        "expected {expected!r}, found {actual!r}.",
+        "evidence.parquet is derived from the other tables; rebuild with `evidence-kit build`.",
+    )
+    KEY_VALUE_MISMATCH = ErrorType(
+        "EK563",
+        "key-value-metadata-mismatch",
+        "Parquet key-value metadata {field} is {actual!r}, expected {expected!r} ({reason}).",
+        "Rebuild with `evidence-kit build` from the curated inputs and release.yaml.",
+    )
+    CHECKSUMS_INCOMPLETE = ErrorType(
+        "EK564",
+        "checksums-incomplete",
+        "{shown} does not list the published file {path}.",
+        "Rebuild with `evidence-kit build`; SHA256SUMS must list every published file.",
+    )
+    DOCUMENT_MISMATCH = ErrorType(
+        "EK565",
+        "published-document-mismatch",
+        "{path} says {field} = {actual!r}, but {reason} says {expected!r}.",
+        "Rebuild with `evidence-kit build`; the metadata is generated, never edited by hand.",
+    )
+    EVIDENCE_ROWS = ErrorType(
+        "EK566",
+        "evidence-rows-mismatch",
+        "evidence.parquet {reason}: {actual}.",
+        "evidence.parquet holds exactly one row per assertion; rebuild with `evidence-kit build`.",
+    )
+
+    # 9xx: bugs
+    INTERNAL = ErrorType(
+        "EK900",
+        "internal-error",
+        "Internal error: {reason}.",
+        "This is a bug in evidence-kit, not in your data. Please report it with the command "
+        "you ran and this message (run with EVIDENCE_KIT_DEBUG=1 for the traceback).",
+    )
 
     # 60x: frozen releases and the differences between them (docs/releases.md)
     RELEASE_FROZEN = ErrorType(
@@ -521,6 +658,43 @@ class ValidationReport(BaseModel):
 
     def codes(self) -> Counter[str]:
         return Counter(f.code for f in self.findings)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_DENIED = {errno.EACCES, errno.EPERM}
+
+
+def shown_path(value: object) -> str:
+    """Text safe to print and to write as JSON: bytes that are not UTF-8 (surrogate
+    escapes in file names) are shown as ``\\xNN``, lone surrogates as ``\\udNNN``."""
+    text = os.fsdecode(value) if isinstance(value, bytes | os.PathLike) else str(value)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def os_error_kind(exc: OSError) -> ErrorType:
+    """The catalogue entry of an operating-system error: permission, read-only, disk full."""
+    if exc.errno in _DISK_FULL:
+        return ERR.DISK_FULL
+    if exc.errno == errno.EROFS:
+        return ERR.READ_ONLY
+    if exc.errno in _DENIED or isinstance(exc, PermissionError):
+        return ERR.PERMISSION_DENIED
+    return ERR.OS_ERROR
+
+
+def os_error_finding(exc: OSError, path: object = None) -> Finding:
+    """An :class:`OSError` as a finding located at the file it names."""
+    where = shown_path(exc.filename if exc.filename is not None else path or "<unknown>")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return os_error_kind(exc).at(where, path=where, reason=shown_path(reason), actual=exc.errno)
 
 
 class EvidenceKitError(Exception):

@@ -288,6 +288,31 @@ EVIDENCE_FIELDS = [
     ),
 ]
 
+
+def _copies() -> dict[str, tuple[str, str, str]]:
+    """Every evidence column copied from another table: ``{column: (table, its column,
+    join key)}``, derived from the same declarations EVIDENCE_FIELDS is built from."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for f in ASSERTION_FIELDS:
+        if f.name != "assertion_id":
+            out[f.name] = ("assertions", f.name, "assertion_id")
+    for fields, table, skip, prefix, keep in (
+        (CLAIM_FIELDS, "claims", {"claim_id"}, "claim_", _EVIDENCE_CLAIM_KEEP),
+        (SOURCE_FIELDS, "sources", EVIDENCE_SOURCE_DROP, "source_", _EVIDENCE_SOURCE_KEEP),
+    ):
+        key = f"{table[:-1]}_id"
+        for f in fields:
+            if f.name not in skip:
+                out[f.name if f.name in keep else f"{prefix}{f.name}"] = (table, f.name, key)
+    return out
+
+
+EVIDENCE_COPIES = _copies()
+"""Evidence column -> (table, column, key) it copies; every evidence column but its key."""
+
+PUBLISHED_DOCUMENTS = ("datapackage.json", "croissant.json", "README.md")
+"""Published files besides the Parquet ones; SHA256SUMS must list them all."""
+
 TABLES: dict[str, PublishedTable] = {
     t.name: t
     for t in (

@@ -1,9 +1,10 @@
 """Publish a valid dataset: deterministic Parquet, download metadata and a dataset card.
 
 :func:`build` validates first and writes nothing unless the curated data is valid.  It
-then renders every output into a staging directory next to the target and swaps it in
-with ``os.replace``, so a failed or interrupted build leaves the previous files as they
-were.  The tables follow the Arrow schemas of :mod:`evidence_kit.model.tables` exactly (no
+then renders every output into a complete release directory and switches the one
+``current`` pointer to it (:mod:`evidence_kit.publishing.layout`), under a lock, so a
+failed, interrupted or concurrent build leaves the previous files as they were.
+The tables follow the Arrow schemas of :mod:`evidence_kit.model.tables` exactly (no
 inferred types); rows are sorted by primary key, and writer options and key-value
 metadata are fixed, so identical inputs give byte-identical files.
 
@@ -19,13 +20,8 @@ CHANGELOG.md (:mod:`evidence_kit.publishing.releases`, docs/releases.md).
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
-import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.curation.certainty import assess
-from evidence_kit.curation.loader import TABLES as CURATION_TABLES
+from evidence_kit.curation.inputs import input_files, input_hash
 from evidence_kit.curation.validator import Dataset, load_dataset
 from evidence_kit.model.claims import ClaimBase
 from evidence_kit.model.errors import ERR, EvidenceKitError
@@ -43,16 +39,15 @@ from evidence_kit.model.records import Assertion, Source
 from evidence_kit.model.tables import (
     ASSERTION_FIELDS,
     CHECKSUMS_FILE,
-    CLAIM_FIELDS,
-    EVIDENCE_FIELDS,
-    EVIDENCE_SOURCE_DROP,
-    SOURCE_FIELDS,
+    EVIDENCE_COPIES,
     TABLES,
     PublishedTable,
 )
+from evidence_kit.publishing import layout
 from evidence_kit.publishing.card import render_card
 from evidence_kit.publishing.metadata import (
     CHECKED_FILES,
+    Release,
     read_release,
     render_checksums,
     render_croissant,
@@ -83,7 +78,8 @@ DATASET_KEYS = (
 )
 """Key-value metadata written into every Parquet file, in this order."""
 
-TEXT_INPUTS = "texts/**/*"
+
+__all__ = ["BuildResult", "build", "input_files", "input_hash", "read_metadata", "table_rows"]
 
 
 @dataclass(frozen=True)
@@ -101,27 +97,6 @@ class BuildResult:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def input_files(root: Path) -> list[Path]:
-    """Every curation input under ``root`` (the files the loader reads, and the texts)."""
-    patterns = [t.path for t in CURATION_TABLES.values()] + [TEXT_INPUTS]
-    found = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
-def input_hash(root: Path) -> str:
-    """sha256 over the sorted relative paths and bytes of every curation input.
-
-    Each file contributes its POSIX path, a NUL, its length as 8 bytes and its bytes,
-    so renaming a file or moving bytes between files changes the hash too.
-    """
-    digest = hashlib.sha256()
-    for path in input_files(root):
-        data = path.read_bytes()
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- rows
@@ -255,19 +230,6 @@ def assertion_row(assertion: Assertion, source: Source) -> dict[str, Any]:
     }
 
 
-def _evidence_names(fields: list[pa.Field], skip: set[str], start: int) -> dict[str, str]:
-    """Map a claim/source column to its evidence column, by position in EVIDENCE_FIELDS."""
-    names = [f.name for f in fields if f.name not in skip]
-    evidence = [f.name for f in EVIDENCE_FIELDS[start : start + len(names)]]
-    return dict(zip(names, evidence, strict=True))
-
-
-_CLAIM_NAMES = _evidence_names(CLAIM_FIELDS, {"claim_id"}, len(ASSERTION_FIELDS))
-_SOURCE_NAMES = _evidence_names(
-    SOURCE_FIELDS, EVIDENCE_SOURCE_DROP, len(ASSERTION_FIELDS) + len(_CLAIM_NAMES)
-)
-
-
 def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
     """The rows of every published table, each sorted by its primary key."""
     by_claim: dict[str, list[Assertion]] = defaultdict(list)
@@ -281,12 +243,15 @@ def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
     ]
     evidence = []
     for row in assertions:
-        claim, source = claims[row["claim_id"]], sources[row["source_id"]]
+        parents = {
+            "assertions": row,
+            "claims": claims[row["claim_id"]],
+            "sources": sources[row["source_id"]],
+        }
         evidence.append(
             {
-                **row,
-                **{new: claim[old] for old, new in _CLAIM_NAMES.items()},
-                **{new: source[old] for old, new in _SOURCE_NAMES.items()},
+                "assertion_id": row["assertion_id"],
+                **{new: parents[t][old] for new, (t, old, _) in EVIDENCE_COPIES.items()},
             }
         )
     return {
@@ -361,44 +326,31 @@ def build(root: Path, changelog: Path | None = None) -> BuildResult:
     its notes, the diff against the previous frozen release, are added to ``changelog``
     (default: ``CHANGELOG.md`` next to ``root``) unless it has an entry for the version.
     """
-    dataset = load_dataset(root)
-    release = read_release(root)
-    digest = input_hash(root)
-    rows = table_rows(dataset)
-    target = root / PARQUET_DIR
-    with _staging(root) as stage:
-        parquet = stage / PARQUET_DIR
-        parquet.mkdir()
-        for name, table in TABLES.items():
-            metadata = {
-                "evidence_kit.table": name,
-                "evidence_kit.row_count": str(len(rows[name])),
-                "evidence_kit.dataset_version": release.version,
-                "evidence_kit.release_date": release.release_date.isoformat(),
-                "evidence_kit.schema_version": SCHEMA_VERSION,
-                "evidence_kit.input_hash": digest,
-                "evidence_kit.license": release.license,
-            }
-            write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
-        documents = {
-            "datapackage.json": render_datapackage(release),
-            "croissant.json": render_croissant(stage, release),
-            "README.md": render_card(stage, release),
-        }
-        assert tuple(documents) == CHECKED_FILES
-        for name, text in documents.items():
-            (stage / name).write_text(text, encoding="utf-8", newline="\n")
-        (stage / CHECKSUMS_FILE).write_text(render_checksums(stage), encoding="utf-8")
-        check_freezable(stage, root, release.version)
-        _swap(stage, root, [PARQUET_DIR, *documents, CHECKSUMS_FILE])
-    frozen = freeze(root, root, release.version)
+    names = [PARQUET_DIR, *CHECKED_FILES, CHECKSUMS_FILE]
+    with layout.build_lock(root):
+        layout.cleanup(root)
+        layout.migrate(root, names)
+        dataset = load_dataset(root)
+        release = read_release(root)
+        digest = input_hash(root)
+        rows = table_rows(dataset)
+        stage = layout.new_stage(root)
+        try:
+            _write_release(stage, release, digest, rows)
+            check_freezable(stage, root, release.version)
+            name = layout.release_id(stage, CHECKSUMS_FILE)
+            layout.publish(root, stage, name, names)
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)
+        frozen = freeze(root, root, release.version)
     counts = {name: len(r) for name, r in rows.items()}
     notes = changelog if changelog is not None else root.resolve().parent / CHANGELOG_FILE
     written = write_release_notes(
         root, release.version, release.release_date.isoformat(), notes, counts
     )
     return BuildResult(
-        directory=target,
+        directory=root / PARQUET_DIR,
         rows=counts,
         input_hash=digest,
         dataset_version=release.version,
@@ -407,44 +359,29 @@ def build(root: Path, changelog: Path | None = None) -> BuildResult:
     )
 
 
-@contextmanager
-def _staging(root: Path) -> Iterator[Path]:
-    """A fresh directory next to the target (same file system, so renames are atomic)."""
-    stage = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
-    try:
-        yield stage
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _swap(stage: Path, root: Path, names: list[str]) -> None:
-    """Move the staged ``names`` into ``root``; on any failure put the previous ones back.
-
-    Each step is an ``os.replace`` (a rename): the old file or directory is first moved
-    aside into the staging directory, then the new one into place.
-    """
-    previous = stage / ".previous"
-    previous.mkdir()
-    moved: list[str] = []
-    placed: list[str] = []
-    try:
-        for name in names:
-            if (root / name).exists():
-                os.replace(root / name, previous / name)
-            moved.append(name)
-            os.replace(stage / name, root / name)
-            placed.append(name)
-    except BaseException:
-        for name in reversed(moved):
-            if name in placed:
-                _remove(root / name)
-            if (previous / name).exists():
-                os.replace(previous / name, root / name)
-        raise
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
+def _write_release(
+    stage: Path, release: Release, digest: str, rows: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Every published file of one release, written into ``stage``."""
+    parquet = stage / PARQUET_DIR
+    parquet.mkdir()
+    for name, table in TABLES.items():
+        metadata = {
+            "evidence_kit.table": name,
+            "evidence_kit.row_count": str(len(rows[name])),
+            "evidence_kit.dataset_version": release.version,
+            "evidence_kit.release_date": release.release_date.isoformat(),
+            "evidence_kit.schema_version": SCHEMA_VERSION,
+            "evidence_kit.input_hash": digest,
+            "evidence_kit.license": release.license,
+        }
+        write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
+    documents = {
+        "datapackage.json": render_datapackage(release),
+        "croissant.json": render_croissant(stage, release),
+        "README.md": render_card(stage, release),
+    }
+    assert tuple(documents) == CHECKED_FILES
+    for name, text in documents.items():
+        (stage / name).write_text(text, encoding="utf-8", newline="\n")
+    (stage / CHECKSUMS_FILE).write_text(render_checksums(stage), encoding="utf-8")

@@ -29,7 +29,12 @@ from evidence_kit.curation.document import load_yaml
 from evidence_kit.curation.loader import display_path
 from evidence_kit.curation.provenance import sha256_file
 from evidence_kit.model.errors import ERR, EvidenceKitError, Finding
-from evidence_kit.model.tables import CHECKSUMS_FILE, TABLES, PublishedTable
+from evidence_kit.model.tables import (
+    CHECKSUMS_FILE,
+    PUBLISHED_DOCUMENTS,
+    TABLES,
+    PublishedTable,
+)
 
 RELEASE_FILE = "release.yaml"
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -38,7 +43,7 @@ TABLESCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 CROISSANT_1_1 = "http://mlcommons.org/croissant/1.1"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 CROISSANT_PARQUET = "application/x-parquet"
-CHECKED_FILES = ("datapackage.json", "croissant.json", "README.md")
+CHECKED_FILES = PUBLISHED_DOCUMENTS
 """Published files besides the Parquet ones that SHA256SUMS covers."""
 
 

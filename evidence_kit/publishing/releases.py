@@ -128,6 +128,8 @@ def freeze(published: Path, root: Path, version: str) -> Frozen:
     if target.exists():
         return Frozen(target, written=False)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{version}-*"):  # left by a killed build (under its lock)
+        shutil.rmtree(stale, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
     try:
         for name in release_files(published):
@@ -228,7 +230,10 @@ def update_changelog(path: Path, version: str, entry: str) -> bool:
     head, tail = text[:at], text[at:]
     if head and not head.endswith("\n\n"):
         head = head.rstrip("\n") + "\n\n"
-    path.write_text((head + entry + tail).rstrip("\n") + "\n", encoding="utf-8", newline="\n")
+    # written beside and renamed over, so a killed build never leaves a truncated changelog
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text((head + entry + tail).rstrip("\n") + "\n", encoding="utf-8", newline="\n")
+    os.replace(partial, path)
     return True
 
 
