@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.batchchecks import check_columns, check_records
-from evidence_kit.checks.columnar import on_values, plain, positions_in
+from evidence_kit.checks.columnar import KeyIndex, on_values, plain, positions_in
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
@@ -132,7 +132,7 @@ class _Engine:
     def __init__(self, directory: Path, limit: int):
         self.directory = directory
         self.out = Collector(limit)
-        self.keys: dict[str, pa.Array] = {}
+        self.keys: dict[str, KeyIndex] = {}
         self.texts: TextBuffer | None = None
         self.claim_rows: dict[str, Any] = {}
         self.supported: np.ndarray = np.zeros(0, dtype=bool)
@@ -225,7 +225,9 @@ class _Engine:
                 part = batch.take(pa.array(np.flatnonzero(valid))).to_pylist()
                 valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
         if all_ids:
-            self.keys["sources"] = pa.chunked_array(all_ids, pa.string()).combine_chunks()
+            self.keys["sources"] = KeyIndex(
+                pa.chunked_array(all_ids, pa.string()).combine_chunks()
+            )
         self._keys("sources", kept, "source_id")
         if file and valid_rows:
             findings, texts = load_texts(file, self.directory.parent, valid_rows)
@@ -257,7 +259,7 @@ class _Engine:
         if not all_ids:
             return
         keys = pa.chunked_array(all_ids, pa.string()).combine_chunks()
-        self.keys["claims"] = keys
+        self.keys["claims"] = KeyIndex(keys)
         self._keys("claims", kept, "claim_id")
         self.supported = np.zeros(len(keys), dtype=bool)
         self.claim_rows = {"file": file, "active": active, "degraded": degraded}
@@ -348,7 +350,7 @@ class _Engine:
         if not info or info["degraded"]:
             return
         for ids, rows in info["active"]:
-            index = pc.index_in(ids, self.keys["claims"]).to_numpy(zero_copy_only=False)
+            index = self.keys["claims"].find(ids)
             for i in np.flatnonzero(~self.supported[index]).tolist():
                 self.out.add(orphan_finding(info["file"], int(rows[i]), ids[i].as_py()))
 

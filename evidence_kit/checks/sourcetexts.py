@@ -12,6 +12,7 @@ only the rows that fail the screen are explained in Python, by the same
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from evidence_kit.checks.columnar import as_mask, plain, positions_in
+from evidence_kit.checks.columnar import KeyIndex, as_mask, plain, positions_in
 from evidence_kit.checks.findings import Collector, quote_findings
 from evidence_kit.curation.provenance import check_source_text
 from evidence_kit.model.columnrules import QUOTE_SUSPECT
@@ -60,11 +61,15 @@ class TextBuffer:
     cp_len: np.ndarray  # per source: length in code points
     byte_of: np.ndarray  # concatenated maps (absolute byte offsets in data)
 
+    @cached_property
+    def index(self) -> KeyIndex:
+        return KeyIndex(self.ids)
+
     @property
     def buffer(self) -> pa.Buffer:
         return pa.py_buffer(self.data)
 
-    @property
+    @cached_property
     def padded(self) -> np.ndarray:
         return np.concatenate([self.data, np.zeros(12, dtype=np.uint8)])
 
@@ -133,7 +138,7 @@ def screen_quotes(
     """
     if texts is None or not len(rows):
         return
-    src = positions_in(batch.column("source_id").take(pa.array(rows)), texts.ids)
+    src = positions_in(batch.column("source_id").take(pa.array(rows)), texts.index)
     have = np.flatnonzero(src >= 0)
     if not len(have):
         return
