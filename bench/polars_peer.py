@@ -269,14 +269,16 @@ def check(directory: Path) -> Found:
         )["claim_id"].unique()
     else:
         supported = pl.Series([], dtype=pl.String)
-    if not degraded:
-        if claims is not None and "claim_id" in claims.columns and "status" in claims.columns:
-            orphans = claims.filter(
-                pl.col("_valid")
-                & (pl.col("status") == "active")
-                & ~pl.col("claim_id").is_in(supported)
-            )["_row"]
-            found |= {(claims_file, r, ERR.ORPHAN_CLAIM.code) for r in orphans.to_list()}
+    if (
+        not degraded
+        and claims is not None
+        and "claim_id" in claims.columns
+        and "status" in claims.columns
+    ):
+        orphans = claims.filter(
+            pl.col("_valid") & (pl.col("status") == "active") & ~pl.col("claim_id").is_in(supported)
+        )["_row"]
+        found |= {(claims_file, r, ERR.ORPHAN_CLAIM.code) for r in orphans.to_list()}
     if assertions is not None and not blocking("assertions", bad):
         for r in assertions.filter(pl.col("_flagged")).iter_rows(named=True):
             values = {

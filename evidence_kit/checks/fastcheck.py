@@ -257,7 +257,7 @@ class _Engine:
     def _claims(self) -> None:
         kept: list[Kept] = []
         all_ids: list[pa.Array] = []
-        active: list[Kept] = []
+        active: list[tuple[pa.Array, np.ndarray]] = []
         file = ""
         degraded = True
         for file, batch, base, valid, bad in self.scan("claims"):  # noqa: B007
