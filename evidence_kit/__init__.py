@@ -17,6 +17,10 @@ Every published release is kept frozen (``dataset/releases/<version>/``, in a wh
 ``evidence_kit/releases/<version>/``): ``list_releases()`` names them, oldest first, and
 ``load("claims", release="0.1.0")`` reads an older one; ``load(name)`` is the current
 release.
+
+``check_published(path)`` checks a directory of published Parquet files and returns a
+:class:`~evidence_kit.model.errors.ValidationReport`; it is the stable entry point to the
+published-file checks (the modules behind it may move, this function does not).
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
-from evidence_kit.model.errors import ERR, EvidenceKitError, UsageError
-
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+    from evidence_kit.model.errors import ValidationReport
 
 try:
     __version__ = version("evidence-kit")
@@ -42,6 +46,7 @@ except PackageNotFoundError:  # pragma: no cover - running from an uninstalled c
 __all__ = [
     "TableName",
     "__version__",
+    "check_published",
     "data_dir",
     "list_releases",
     "list_tables",
@@ -71,6 +76,8 @@ def data_dir() -> Traversable:
         return packaged
     if (_CHECKOUT_DATA / "evidence.parquet").is_file():
         return _CHECKOUT_DATA
+    from evidence_kit.model.errors import ERR, EvidenceKitError
+
     raise EvidenceKitError(
         [
             ERR.FILE_MISSING.at(
@@ -130,6 +137,8 @@ def load(
     raises :class:`UsageError` naming the valid choices.
     """
     if name not in _TABLES:
+        from evidence_kit.model.errors import UsageError
+
         raise UsageError(
             f"unknown table {name!r}",
             f"choose one of: {', '.join(_TABLES)} (see evidence_kit.list_tables())",
@@ -140,6 +149,8 @@ def load(
     else:
         releases = _releases()
         if release not in releases:
+            from evidence_kit.model.errors import UsageError
+
             choices = ", ".join(sorted(releases, key=_version_key)) or "none are frozen"
             raise UsageError(
                 f"unknown release {release!r}",
@@ -175,3 +186,37 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
         if key.startswith(prefix)
     }
     return frame
+
+
+Engine = Literal["fast", "pandas", "spark"]
+
+
+def check_published(
+    path: str | Path, engine: Engine = "fast", suites: bool = True
+) -> ValidationReport:
+    """Check the published Parquet files in ``path``; every finding in one report.
+
+    * ``engine="fast"`` (default): checksums (when ``SHA256SUMS`` sits next to ``path``)
+      and the column-wise checks of every table -- types, value sets, patterns, bounds,
+      record rules, keys, references, orphans and every quote against its source text;
+      with ``suites=True`` also the Great Expectations suites, run with pandas.
+    * ``engine="pandas"`` or ``"spark"``: the same row-level checks, and the suites run
+      with that Great Expectations engine (Spark starts only when asked for).
+    * ``suites=False`` skips the Great Expectations suites (Great Expectations is then not
+      imported); the row-level checks are the same.
+
+    ``path`` is the directory holding the Parquet files (``dataset/parquet``); source
+    texts are read relative to its parent.  Findings locate the file, the 1-based row and
+    the column; ``report.valid`` is False when any is an error.  Raises
+    :class:`~evidence_kit.model.errors.UsageError` for an unknown engine or a missing
+    directory.
+    """
+    from evidence_kit.checks.published import validate_published
+
+    if engine not in ("fast", "pandas", "spark"):
+        from evidence_kit.model.errors import UsageError
+
+        raise UsageError(f"unknown engine {engine!r}", "use one of: fast, pandas, spark")
+    return validate_published(
+        Path(path), engine="pandas" if engine == "fast" else engine, suites=suites
+    )

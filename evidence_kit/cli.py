@@ -11,18 +11,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from evidence_kit.model.errors import (
-    ERR,
-    EvidenceKitError,
-    Finding,
-    ValidationReport,
-    os_error_finding,
-    shown_path,
-)
+if TYPE_CHECKING:  # imported where used: --help and startup load no pydantic
+    from evidence_kit.model.errors import Finding, ValidationReport
 
 DATASET_ARGUMENT = click.argument(
     "dataset_dir",
@@ -66,6 +60,8 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     """
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from evidence_kit.model.errors import EvidenceKitError
+
         try:
             return func(*args, **kwargs)
         except EvidenceKitError as exc:
@@ -77,6 +73,8 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if os.environ.get("EVIDENCE_KIT_DEBUG"):
                 raise
+            from evidence_kit.model.errors import ERR
+
             missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
             module = (missing or "").split(".")[0]
             if module and module != "evidence_kit":
@@ -108,6 +106,8 @@ def _extra(module: str) -> str:
 
 def failure_findings(exc: BaseException) -> list[Finding]:
     """An exception from outside the error catalogue as findings with real codes."""
+    from evidence_kit.model.errors import ERR, os_error_finding, shown_path
+
     if isinstance(exc, OSError):
         return [os_error_finding(exc)]
     if type(exc).__module__.startswith("pyarrow"):
@@ -165,8 +165,16 @@ def main() -> None:
     show_default=True,
     help="Where --published writes the HTML Data Docs.",
 )
+@click.option(
+    "--no-suites",
+    is_flag=True,
+    help="With --published: run the checksums and row-level checks only, not the "
+    "Great Expectations suites.",
+)
 @_fail_cleanly
-def validate(dataset_dir: Path, fmt: str, published: bool, engine: str, report_dir: Path) -> None:
+def validate(
+    dataset_dir: Path, fmt: str, published: bool, engine: str, report_dir: Path, no_suites: bool
+) -> None:
     """Check every record, reference, code and quote; report all problems at once.
 
     \b
@@ -174,12 +182,15 @@ def validate(dataset_dir: Path, fmt: str, published: bool, engine: str, report_d
         evidence-kit validate dataset
         evidence-kit validate dataset --format json
         evidence-kit validate --published dataset/parquet
+        evidence-kit validate --published dataset/parquet --no-suites
     """
     if published:
         from evidence_kit.checks.published import validate_published
 
         target = dataset_dir if dataset_dir.name == "parquet" else dataset_dir / "parquet"
-        report = validate_published(_require_dir(target), engine=engine, report_dir=report_dir)
+        report = validate_published(
+            _require_dir(target), engine=engine, report_dir=report_dir, suites=not no_suites
+        )
         _emit(report, fmt, str(target))
     else:
         from evidence_kit.curation.validator import validate as run
@@ -342,6 +353,7 @@ def diff(old: str, new: str, fmt: str, dataset_dir: Path) -> None:
         evidence-kit diff 0.1.0 current
         evidence-kit diff dataset/releases/0.1.0 dataset/parquet --format json
     """
+    from evidence_kit.model.errors import EvidenceKitError
     from evidence_kit.publishing.diff import diff_releases, render_text, resolve_release
 
     try:

@@ -80,8 +80,24 @@ def _violations(rule: ColumnRule, column: pa.Array) -> Iterable[tuple[str, np.nd
     """Masks of the rows failing each check, every row counted under its first failure."""
     if not rule.nullable and column.null_count:
         yield "null", column.is_null().to_numpy(zero_copy_only=False)
+    checks = _value_checks(rule, column)
+    if pa.types.is_dictionary(column.type):
+        # the first failing check of each distinct value, then one gather for the rows --
+        # and none at all when every distinct value passes (the usual case)
+        dictionary = column.dictionary
+        first = np.full(len(dictionary), -1, dtype=np.int8)
+        for i, (_, func) in enumerate(checks):
+            first[as_mask(func(dictionary)) & (first < 0)] = i
+        if not (first >= 0).any():
+            return
+        per_row = first[column.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+        if column.null_count:
+            per_row[~column.is_valid().to_numpy(zero_copy_only=False)] = -1
+        for i, (check, _) in enumerate(checks):
+            yield check, per_row == i
+        return
     done = np.zeros(len(column), dtype=bool)
-    for check, func in _value_checks(rule, column):
+    for check, func in checks:
         mask = on_values(column, func) & ~done
         done |= mask
         yield check, mask

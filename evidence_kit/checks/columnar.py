@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,16 +35,67 @@ def on_values(column: pa.Array, func: Callable[[pa.Array], Any]) -> np.ndarray:
     return as_mask(func(column))
 
 
-def positions_in(column: pa.Array, keys: pa.Array) -> np.ndarray:
-    """Position of each value in ``keys``; -1 when absent or null."""
-    if pa.types.is_dictionary(column.type):
-        per_value = (
-            pc.index_in(column.dictionary, keys).fill_null(-1).to_numpy(zero_copy_only=False)
+def hash_strings(values: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string (polars, fixed seeds: equal strings, equal hashes)."""
+    return pl.Series(values).hash(seed=0).to_numpy()
+
+
+class KeyIndex:
+    """Where values sit in a fixed key column, hashed and sorted once.
+
+    ``pc.index_in`` builds a hash table of its value set on every call; a table's keys
+    are looked up from every batch of the tables that reference it, so this index is
+    built once: the keys' 64-bit hashes sorted, each value found by binary search on its
+    hash and then compared exactly with the key found.  The first of duplicate keys is
+    found, as with ``index_in``; should two different keys share a hash, lookups fall
+    back to ``index_in``.
+    """
+
+    def __init__(self, keys: pa.Array):
+        self.keys = keys
+        digest = hash_strings(keys)
+        self.order = np.argsort(digest, kind="stable")
+        self.sorted = digest[self.order]
+        same = np.flatnonzero(self.sorted[1:] == self.sorted[:-1])
+        self.exact = not len(same) or bool(
+            as_mask(
+                pc.equal(
+                    keys.take(pa.array(self.order[same])),
+                    keys.take(pa.array(self.order[same + 1])),
+                )
+            ).all()
         )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, values: pa.Array) -> np.ndarray:
+        """Position of each (plain string) value among the keys; -1 when absent or null."""
+        if not self.exact or not len(self.keys):
+            return pc.index_in(values, self.keys).fill_null(-1).to_numpy(zero_copy_only=False)
+        digest = hash_strings(values)
+        at = np.minimum(np.searchsorted(self.sorted, digest), len(self.sorted) - 1)
+        hit = self.sorted[at] == digest
+        out = np.where(hit, self.order[at], -1).astype(np.int64)
+        maybe = np.flatnonzero(hit)
+        if len(maybe):
+            same = as_mask(
+                pc.equal(values.take(pa.array(maybe)), self.keys.take(pa.array(out[maybe])))
+            )
+            out[maybe[~same]] = -1
+        out[~values.is_valid().to_numpy(zero_copy_only=False)] = -1
+        return out
+
+
+def positions_in(column: pa.Array, keys: pa.Array | KeyIndex) -> np.ndarray:
+    """Position of each value in ``keys``; -1 when absent or null."""
+    index = keys if isinstance(keys, KeyIndex) else KeyIndex(keys)
+    if pa.types.is_dictionary(column.type):
+        per_value = index.find(column.dictionary)
         indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
         out = per_value[indices] if len(per_value) else np.full(len(column), -1)
         return np.where(column.is_valid().to_numpy(zero_copy_only=False), out, -1).astype(np.int64)
-    return pc.index_in(column, keys).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return index.find(column)
 
 
 def plain(column: pa.Array) -> pa.Array:

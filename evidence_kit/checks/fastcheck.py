@@ -38,8 +38,8 @@ re-exported for callers that import them from here.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.batchchecks import check_columns, check_records
-from evidence_kit.checks.columnar import on_values, plain, positions_in
+from evidence_kit.checks.columnar import KeyIndex, hash_strings, on_values, plain, positions_in
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
@@ -98,33 +98,56 @@ def _needed() -> dict[str, set[str]]:
 NEEDED: dict[str, set[str]] = _needed()
 
 
-def _fetch(path: Path, columns: list[str], rows: np.ndarray) -> dict[int, tuple[Any, ...]]:
-    """The values of ``columns`` at the given 0-based ``rows`` of a Parquet file (re-read)."""
-    wanted = np.sort(rows)
-    out: dict[int, tuple[Any, ...]] = {}
-    base = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns):
-        lo, hi = np.searchsorted(wanted, [base, base + batch.num_rows])
-        if hi > lo:
-            local = pa.array(wanted[lo:hi] - base)
-            part = [batch.column(c).take(local).to_pylist() for c in columns]
-            for i, row in enumerate(wanted[lo:hi].tolist()):
-                out[row] = tuple(p[i] for p in part)
-        base += batch.num_rows
-    return out
-
-
 def _compact(rows: np.ndarray) -> np.ndarray:
     """Row numbers as int32 when they fit (they are kept for every row of a big file)."""
     return rows.astype(np.int32) if len(rows) == 0 or rows.max() < 2**31 else rows
 
 
-def _hash_rows(columns: dict[str, Any]) -> np.ndarray:
-    """A 64-bit hash of each row of the given equal-length columns (polars, fixed seeds)."""
-    frame = pl.DataFrame(
-        {k: pl.Series(plain(v) if isinstance(v, pa.Array) else v) for k, v in columns.items()}
-    )
-    return frame.hash_rows().to_numpy()
+#: Keys of the valid rows of one batch: values, row numbers and 64-bit hashes.
+Kept = tuple[pa.Array, np.ndarray, np.ndarray]
+
+
+def _keep(ids: pa.Array, rows: np.ndarray) -> Kept:
+    values = plain(ids)
+    return values, _compact(rows), hash_strings(values)
+
+
+def _concat(arrays: list[pa.Array]) -> pa.ChunkedArray:
+    return pa.chunked_array(arrays, arrays[0].type if arrays else pa.string())
+
+
+def _duplicated(digest: np.ndarray) -> np.ndarray:
+    """Mask of the 64-bit hashes that occur more than once.
+
+    One sort of the hashes (8 bytes a row, no hash table); the few repeated values are
+    then found by binary search, not by ``np.isin`` (which sorts everything again).
+    """
+    ordered = np.sort(digest)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(repeated):
+        return np.zeros(len(digest), dtype=bool)
+    at = np.minimum(np.searchsorted(repeated, digest), len(repeated) - 1)
+    return repeated[at] == digest
+
+
+def _groups(rows: np.ndarray, values: list[Any]) -> list[tuple[Any, int, list[int]]]:
+    """``(value, first row, later rows)`` per value held by more than one row.
+
+    ``rows`` ascend; the groups come in the order of their first rows.
+    """
+    groups: dict[Any, list[int]] = {}
+    for row, value in zip(rows.tolist(), values, strict=True):
+        groups.setdefault(value, []).append(row)
+    return [(v, rs[0], rs[1:]) for v, rs in groups.items() if len(rs) > 1]
+
+
+def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of two uint64 columns (multiply-xorshift; wraps around)."""
+    h = a * np.uint64(0x9E3779B97F4A7C15) ^ (b + np.uint64(0x632BE59BD9B4E5C1))
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    return h ^ (h >> np.uint64(29))
 
 
 class _Engine:
@@ -133,7 +156,7 @@ class _Engine:
     def __init__(self, directory: Path, limit: int):
         self.directory = directory
         self.out = Collector(limit)
-        self.keys: dict[str, pa.Array] = {}
+        self.keys: dict[str, KeyIndex] = {}
         self.texts: TextBuffer | None = None
         self.claim_rows: dict[str, Any] = {}
         self.supported: np.ndarray = np.zeros(0, dtype=bool)
@@ -178,45 +201,43 @@ class _Engine:
     def run(self) -> list[Finding]:
         self._sources()
         self._claims()
-        self._assertions()
-        self._evidence()
+        # evidence.parquet needs only the parent keys: check it on the second core while
+        # this thread checks assertions.parquet (pyarrow and numpy release the GIL)
+        side = _Engine(self.directory, self.out.limit)
+        side.keys = self.keys
+        with ThreadPoolExecutor(1) as pool:
+            evidence = pool.submit(side._evidence)
+            self._assertions()
+            evidence.result()
+        self.out.merge(side.out)
         return self.out.findings()
 
-    def _keys(self, table: str, hashes: list[tuple[np.ndarray, np.ndarray]], column: str) -> None:
-        """EK301 over the valid rows' keys (later duplicates flagged).
+    def _keys(self, table: str, kept: list[Kept], column: str) -> None:
+        """EK301 over the valid rows' keys (later duplicates flagged), in one hash pass."""
+        if not kept:
+            return
+        _, file = table_file(self.directory, table)
+        ids = _concat([i for i, _, _ in kept])
+        rows = np.concatenate([r for _, r, _ in kept])
+        digest = np.concatenate([h for _, _, h in kept])
+        del kept[:]
+        self._key_groups(file, column, ids, rows, digest)
 
-        Only a 64-bit hash per row is kept while streaming; rows whose hash repeats are
-        re-read and compared exactly, so memory stays at 12 bytes a row.
-        """
-        path, file = table_file(self.directory, table)
-        for group in self._exact_groups(path, hashes, [column]):
-            first = group[0][0]
-            for row, _ in group[1:]:
-                self.out.add(duplicate_finding(file, row, column, group[0][1][0], first))
-
-    def _exact_groups(
-        self, path: Path, hashes: list[tuple[np.ndarray, np.ndarray]], columns: list[str]
-    ) -> list[list[tuple[int, tuple[Any, ...]]]]:
-        """Groups (in row order) of rows whose ``columns`` are equal, found through hashes."""
-        if not hashes:
-            return []
-        digest = np.concatenate([h for h, _ in hashes])
-        rows = np.concatenate([r for _, r in hashes])
-        del hashes[:]
-        order = np.sort(digest)
-        repeated = order[1:][order[1:] == order[:-1]]
-        del order
-        if not len(repeated):
-            return []
-        maybe = np.isin(digest, repeated)
-        values = _fetch(path, columns, rows[maybe])
-        groups: dict[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
-        for row in sorted(values):
-            groups[values[row]].append((row, values[row]))
-        return [g for g in groups.values() if len(g) > 1]
+    def _key_groups(
+        self, file: str, column: str, ids: pa.ChunkedArray, rows: np.ndarray, digest: np.ndarray
+    ) -> None:
+        """Duplicate keys: candidates by 64-bit hash, then compared exactly (few rows)."""
+        maybe = np.flatnonzero(_duplicated(digest))
+        del digest
+        if not len(maybe):
+            return
+        values = ids.take(pa.array(maybe)).to_pylist()
+        for key, first, later in _groups(rows[maybe], values):
+            for row in later:
+                self.out.add(duplicate_finding(file, row, column, key, first))
 
     def _sources(self) -> None:
-        kept: list[tuple[np.ndarray, np.ndarray]] = []
+        kept: list[Kept] = []
         valid_rows: list[tuple[int, dict[str, Any]]] = []
         all_ids: list[pa.Array] = []
         file = ""
@@ -225,12 +246,12 @@ class _Engine:
                 ids = batch.column("source_id")
                 all_ids.append(ids.filter(ids.is_valid()))
                 rows = np.flatnonzero(valid)
-                kept.append((_hash_rows({"k": ids.take(pa.array(rows))}), _compact(base + rows)))
+                kept.append(_keep(ids.take(pa.array(rows)), base + rows))
             if not blocking("sources", bad):
                 part = batch.take(pa.array(np.flatnonzero(valid))).to_pylist()
                 valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
         if all_ids:
-            self.keys["sources"] = pa.chunked_array(all_ids, pa.string()).combine_chunks()
+            self.keys["sources"] = KeyIndex(pa.chunked_array(all_ids, pa.string()).combine_chunks())
         self._keys("sources", kept, "source_id")
         if file and valid_rows:
             findings, texts = load_texts(file, self.directory.parent, valid_rows)
@@ -239,7 +260,7 @@ class _Engine:
             self.texts = TextBuffer.build(texts)
 
     def _claims(self) -> None:
-        kept: list[tuple[np.ndarray, np.ndarray]] = []
+        kept: list[Kept] = []
         all_ids: list[pa.Array] = []
         active: list[tuple[pa.Array, np.ndarray]] = []
         file = ""
@@ -251,7 +272,7 @@ class _Engine:
             ids = batch.column("claim_id")
             all_ids.append(ids.filter(ids.is_valid()))
             rows = np.flatnonzero(valid)
-            kept.append((_hash_rows({"k": ids.take(pa.array(rows))}), _compact(base + rows)))
+            kept.append(_keep(ids.take(pa.array(rows)), base + rows))
             if not blocking("claims", bad):
                 status = batch.column("status").dictionary_decode()
                 act = np.flatnonzero(
@@ -262,7 +283,7 @@ class _Engine:
         if not all_ids:
             return
         keys = pa.chunked_array(all_ids, pa.string()).combine_chunks()
-        self.keys["claims"] = keys
+        self.keys["claims"] = KeyIndex(keys)
         self._keys("claims", kept, "claim_id")
         self.supported = np.zeros(len(keys), dtype=bool)
         self.claim_rows = {"file": file, "active": active, "degraded": degraded}
@@ -296,8 +317,9 @@ class _Engine:
         return out
 
     def _assertions(self) -> None:
-        kept: list[tuple[np.ndarray, np.ndarray]] = []
-        quads: list[tuple[np.ndarray, np.ndarray]] = []
+        kept: list[Kept] = []
+        quads: list[dict[str, np.ndarray]] = []
+        held = 0
         file = ""
         for file, batch, base, valid, bad in self.scan("assertions"):
             if blocking("assertions", bad):
@@ -305,7 +327,7 @@ class _Engine:
             rows = np.flatnonzero(valid)
             take = pa.array(rows)
             ids = batch.column("assertion_id").take(take)
-            kept.append((_hash_rows({"k": ids}), _compact(base + rows)))
+            kept.append(_keep(ids, base + rows))
             index = self._references("assertions", file, batch, base, rows, bad)
             sources = batch.column("source_id").take(take)
             pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(plain(sources))})
@@ -318,7 +340,7 @@ class _Engine:
                 self.out.add(
                     id_source_finding(file, base + int(rows[i]), ids[i].as_py(), sources[i].as_py())
                 )
-            del ids, pair
+            del pair
             active = on_values(batch.column("status").take(take), lambda v: pc.equal(v, "active"))
             unknown = np.full(len(rows), -1, dtype=np.int64)
             claim = index.get("claim_id", unknown)
@@ -327,25 +349,43 @@ class _Engine:
             end = batch.column("char_end").take(take).to_numpy()
             source = index.get("source_id", unknown)
             known = (claim >= 0) & (source >= 0)
-            quad = {"s": source[known], "a": start[known], "b": end[known], "c": claim[known]}
-            quads.append((_hash_rows(quad), _compact((base + rows)[known])))
+            # (source, claim) and (start, end) packed into one 64-bit integer each
+            quads.append(
+                {
+                    "sc": (source[known].astype(np.uint64) << np.uint64(32))
+                    | claim[known].astype(np.uint64),
+                    "ab": (start[known].astype(np.uint64) << np.uint64(32))
+                    | end[known].astype(np.uint32).astype(np.uint64),
+                    "r": _compact((base + rows)[known]),
+                    "p": _compact(held + np.flatnonzero(known)),
+                }
+            )
+            held += len(rows)
             screen_quotes(self.out, self.texts, file, batch, base, rows, start, end)
-        path, _ = table_file(self.directory, "assertions")
-        self._keys("assertions", kept, "assertion_id")
-        self._repeats(path, file, quads)
+        if kept:
+            ids = _concat([i for i, _, _ in kept])
+            rows = np.concatenate([r for _, r, _ in kept])
+            digest = np.concatenate([h for _, _, h in kept])
+            del kept[:]
+            self._repeats(file, quads, ids)
+            self._key_groups(file, "assertion_id", ids, rows, digest)
+            del ids, rows, digest
         self._orphans()
 
-    def _repeats(self, path: Path, file: str, quads: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    def _repeats(self, file: str, quads: list[dict[str, np.ndarray]], ids: pa.ChunkedArray) -> None:
         """EK307: the same source, offsets and claim as an earlier valid row."""
-        columns = ["source_id", "char_start", "char_end", "claim_id", "assertion_id"]
-        hashed = [(h, r) for h, r in quads]
-        groups = self._exact_groups(path, hashed, columns[:4])
-        if not groups:
+        if not quads:
             return
-        firsts = _fetch(path, ["assertion_id"], np.array([g[0][0] for g in groups]))
-        for group in groups:
-            first_id = firsts[group[0][0]][0]
-            for row, _ in group[1:]:
+        sc, ab, rows, at = (np.concatenate([q[k] for q in quads]) for k in ("sc", "ab", "r", "p"))
+        del quads[:]
+        maybe = np.flatnonzero(_duplicated(_mix(sc, ab)))
+        if not len(maybe):
+            return
+        values = list(zip(sc[maybe].tolist(), ab[maybe].tolist(), strict=True))
+        first_at = dict(zip(rows[maybe].tolist(), at[maybe].tolist(), strict=True))
+        for _, first, later in _groups(rows[maybe], values):
+            first_id = ids[first_at[first]].as_py()
+            for row in later:
                 self.out.add(repeat_finding(file, row, first_id))
 
     def _orphans(self) -> None:
@@ -353,17 +393,17 @@ class _Engine:
         if not info or info["degraded"]:
             return
         for ids, rows in info["active"]:
-            index = pc.index_in(ids, self.keys["claims"]).to_numpy(zero_copy_only=False)
+            index = self.keys["claims"].find(ids)
             for i in np.flatnonzero(~self.supported[index]).tolist():
                 self.out.add(orphan_finding(info["file"], int(rows[i]), ids[i].as_py()))
 
     def _evidence(self) -> None:
-        kept: list[tuple[np.ndarray, np.ndarray]] = []
+        kept: list[Kept] = []
         for file, batch, base, valid, bad in self.scan("evidence"):
             rows = np.flatnonzero(valid)
             if "assertion_id" not in bad:
                 ids = batch.column("assertion_id").take(pa.array(rows))
-                kept.append((_hash_rows({"k": ids}), _compact(base + rows)))
+                kept.append(_keep(ids, base + rows))
             self._references("evidence", file, batch, base, rows, bad)
         self._keys("evidence", kept, "assertion_id")
 

@@ -155,6 +155,12 @@ class Collector:
         """Count ``n`` findings that were not built because the limit was reached."""
         self.counts[(file, code, field)] += n
 
+    def merge(self, other: Collector) -> None:
+        """Take over the findings of ``other``, a collector of other files."""
+        self.kept += other.kept
+        for key, n in other.counts.items():
+            self.counts[key] += n
+
     def findings(self) -> list[Finding]:
         out = list(self.kept)
         for (file, code, field), n in self.counts.items():

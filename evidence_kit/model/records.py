@@ -79,13 +79,13 @@ class Icd10Code(Record):
 
     @model_validator(mode="after")
     def _check_code_set(self) -> Self:
-        import simple_icd_10_cm as icd  # slow to import (~2 s): only when a code is checked
+        from evidence_kit.model.icd10cm import description  # the code set, cached on disk
 
-        if not icd.is_valid_item(self.code):
+        official = description(self.code)
+        if official is None:
             raise PydanticCustomError(
                 "icd10cm_unknown", "ICD-10-CM code {code} does not exist", {"code": self.code}
             )
-        official = icd.get_description(self.code)
         if self.label != official:
             raise PydanticCustomError(
                 "icd10cm_label_mismatch",

@@ -1,0 +1,310 @@
+"""An honest peer for the benchmark: the fast path's checks written in Polars.
+
+The same rules (read from :mod:`evidence_kit.model.columnrules`, as the fast path reads
+them), written the way a Polars user would write them to be fast: one lazy
+``scan_parquet`` pass per table (streaming engine, only the needed columns), each column
+rule a ``when/then`` chain giving the first failing check, record rules on the
+column-valid rows, duplicates, references and repeated quotes on the valid rows
+(``is_first_distinct``, ``is_in``), and every quote compared with its text window after
+joining the texts by ``source_id`` (``str.slice`` in code points).  Source texts are read
+and hashed by the same function both paths use, and the few rows whose quote fails are
+explained by the same Python function (as in the fast path), so both return the same
+defects.
+
+:func:`check` returns the set of ``(file name, 1-based row or None, code)`` it finds;
+``bench/run.py`` compares it with the fast path's findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import langcodes
+import polars as pl
+import pyarrow.parquet as pq
+
+from evidence_kit.checks.fastcheck import NEEDED
+from evidence_kit.checks.findings import check_schema, quote_findings
+from evidence_kit.checks.sourcetexts import load_texts
+from evidence_kit.model.columnrules import (
+    KIND_PREDICATES,
+    QUOTE_SUSPECT,
+    RULES,
+    ColumnRule,
+    blocking,
+)
+from evidence_kit.model.errors import ERR
+from evidence_kit.model.fields import CONTEXT_LENGTH
+from evidence_kit.model.tables import TABLES
+
+Found = set[tuple[str, int | None, str]]
+
+_STRING = (pl.String,)
+
+
+def _language_bad(series: pl.Series) -> pl.Series:
+    bad = [v for v in series.unique().drop_nulls().to_list() if not langcodes.tag_is_valid(v)]
+    return series.is_in(bad)
+
+
+def _rule_expr(rule: ColumnRule, dtype: pl.DataType) -> pl.Expr | None:
+    """``"column:code"`` for the first check of ``rule`` a row fails, else null."""
+    c = pl.col(rule.column)
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        c, dtype = c.cast(pl.String), pl.String()
+    tests: list[tuple[pl.Expr, str]] = []
+    if not rule.nullable:
+        tests.append((c.is_null(), ERR.MISSING_FIELD.code))
+    if dtype == pl.String:
+        if rule.min_length is not None:
+            tests.append((c.str.len_chars() < rule.min_length, ERR.OUT_OF_RANGE.code))
+        if rule.max_length is not None:
+            tests.append((c.str.len_chars() > rule.max_length, ERR.OUT_OF_RANGE.code))
+        if rule.pattern is not None:
+            tests.append((~c.str.contains(rule.pattern), ERR.PATTERN_MISMATCH.code))
+        if rule.enum is not None:
+            tests.append((~c.is_in(list(rule.enum)), rule.enum_error.code))
+        if rule.language:
+            bad = c.map_batches(_language_bad, return_dtype=pl.Boolean)
+            tests.append((bad, ERR.UNKNOWN_LANGUAGE.code))
+    elif dtype != pl.Boolean and dtype.is_numeric():
+        if rule.ge is not None:
+            tests.append((c < rule.ge, ERR.OUT_OF_RANGE.code))
+        if rule.le is not None:
+            tests.append((~(c <= rule.le), ERR.OUT_OF_RANGE.code))
+    if not tests:
+        return None
+    chain: Any = pl
+    for test, code in tests:
+        chain = chain.when(test.fill_null(False)).then(pl.lit(f"{rule.column}:{code}"))
+    return chain.otherwise(None)
+
+
+def _empty(name: str) -> pl.Expr:
+    return pl.col(name).is_null() | (pl.col(name) == "")
+
+
+def _record_expr(table: str) -> pl.Expr | None:
+    """The first record rule a row breaks (on column-valid rows), as ``"column:code"``."""
+    rules: list[tuple[pl.Expr, str]] = []
+    if table == "claims":
+        allowed = [f"{k}\x1f{p}" for k, ps in KIND_PREDICATES.items() for p in ps]
+        pair = pl.concat_str(
+            [pl.col("kind").cast(pl.String), pl.col("predicate").cast(pl.String)], separator="\x1f"
+        )
+        rules.append((~pair.is_in(allowed), f"predicate:{ERR.NOT_ALLOWED_VALUE.code}"))
+    if table in ("sources", "claims", "assertions"):
+        retracted = (pl.col("status") == "retracted") & _empty("retraction_reason")
+        rules.append((retracted, f"retraction_reason:{ERR.RETRACTION_REASON.code}"))
+    if table == "assertions":
+        rules.append(
+            (pl.col("char_end") <= pl.col("char_start"), f"char_end:{ERR.OFFSETS_ORDER.code}")
+        )
+        mode = pl.col("statement_mode")
+        rules.append(
+            ((mode == "hedged") & _empty("hedge_cue"), f"hedge_cue:{ERR.INVALID_VALUE.code}")
+        )
+        rules.append(
+            (
+                (mode == "attributed") & _empty("attributed_to"),
+                f"attributed_to:{ERR.INVALID_VALUE.code}",
+            )
+        )
+    if not rules:
+        return None
+    chain: Any = pl.when(pl.col("_problems") != "").then(None)
+    for test, label in rules:
+        chain = chain.when(test.fill_null(False)).then(pl.lit(label))
+    return chain.otherwise(None)
+
+
+def _scan(
+    directory: Path,
+    table: str,
+    keep: list[str],
+    extra: list[pl.Expr] | None = None,
+    join: pl.LazyFrame | None = None,
+) -> tuple[str, pl.DataFrame | None, set[str], Found]:
+    """One lazy pass over ``table``: column and record rules, and the ``keep`` columns."""
+    name = TABLES[table].file_name
+    path = directory / name
+    found: Found = set()
+    if not path.is_file():
+        found.add((name, None, ERR.FILE_MISSING.code))
+        return name, None, set(), found
+    findings, bad = check_schema(table, name, pq.read_schema(path))
+    found |= {(name, None, f.code) for f in findings}
+    lf = pl.scan_parquet(path)
+    schema = lf.collect_schema()
+    needed = [c for c in schema.names() if c in NEEDED[table] and c not in bad]
+    lf = lf.select(needed).with_row_index("_row", offset=1)
+    problems = [
+        e
+        for rule in RULES[table]
+        if rule.column in needed and (e := _rule_expr(rule, schema[rule.column])) is not None
+    ]
+    lf = lf.with_columns(
+        pl.concat_str(problems, separator="|", ignore_nulls=True).fill_null("").alias("_problems")
+        if problems
+        else pl.lit("").alias("_problems")
+    )
+    record = _record_expr(table) if not blocking(table, bad) else None
+    lf = lf.with_columns(
+        (record if record is not None else pl.lit(None, pl.String)).alias("_record")
+    )
+    lf = lf.with_columns(_valid=(pl.col("_problems") == "") & pl.col("_record").is_null())
+    if join is not None:
+        lf = lf.join(join, on="source_id", how="left")
+    columns = ["_row", "_problems", "_record", "_valid", *[c for c in keep if c in needed]]
+    frame = lf.select(*columns, *(extra or [])).collect(engine="streaming")
+    bad_rows = frame.filter(~pl.col("_valid")).select("_row", "_problems", "_record")
+    for row, probs, rec in bad_rows.iter_rows():
+        for item in [*probs.split("|"), rec] if probs else [rec]:
+            if item:
+                found.add((name, row, item.split(":")[1]))
+    return name, frame, bad, found
+
+
+def _duplicates(name: str, frame: pl.DataFrame, column: str) -> Found:
+    valid = frame.filter(pl.col("_valid") & pl.col(column).is_not_null())
+    dup = valid.filter(~pl.col(column).is_first_distinct())["_row"]
+    return {(name, r, ERR.DUPLICATE_ID.code) for r in dup.to_list()}
+
+
+def _dangling(name: str, frame: pl.DataFrame, keys: dict[str, pl.Series]) -> Found:
+    found: Found = set()
+    for column, target in (("claim_id", "claims"), ("source_id", "sources")):
+        if column not in frame.columns or target not in keys:
+            continue
+        rows = frame.filter(
+            pl.col("_valid") & pl.col(column).is_not_null() & ~pl.col(column).is_in(keys[target])
+        )["_row"]
+        found |= {(name, r, ERR.DANGLING_REFERENCE.code) for r in rows.to_list()}
+    return found
+
+
+def check(directory: Path) -> Found:
+    """Every defect in the published files in ``directory``: (file name, row, code)."""
+    found: Found = set()
+    keys: dict[str, pl.Series] = {}
+
+    name, sources, bad, f = _scan(
+        directory, "sources", ["source_id", "source_file", "text_path", "sha256"]
+    )
+    found |= f
+    texts: dict[str, str] = {}
+    if sources is not None:
+        if "source_id" not in bad:
+            keys["sources"] = sources["source_id"].drop_nulls()
+            found |= _duplicates(name, sources, "source_id")
+        if not blocking("sources", bad):
+            rows = [
+                (r["_row"] - 1, r) for r in sources.filter(pl.col("_valid")).iter_rows(named=True)
+            ]
+            problems, texts = load_texts(name, directory.parent, rows)
+            found |= {(name, p.line, p.code) for p in problems}
+
+    name, claims, bad, f = _scan(directory, "claims", ["claim_id", "status"])
+    found |= f
+    claims_file = name
+    degraded = claims is None or bool(blocking("claims", bad))
+    if claims is not None and "claim_id" not in bad:
+        keys["claims"] = claims["claim_id"].drop_nulls()
+        found |= _duplicates(name, claims, "claim_id")
+
+    text_frame = pl.LazyFrame(
+        {
+            "source_id": list(texts),
+            "_text": list(texts.values()),
+            "_len": [len(t) for t in texts.values()],
+        },
+        schema={"source_id": pl.String, "_text": pl.String, "_len": pl.Int64},
+    )
+    start, end = pl.col("char_start"), pl.col("char_end")
+    lo = pl.max_horizontal(start - CONTEXT_LENGTH, 0)
+    hi = pl.min_horizontal(end + CONTEXT_LENGTH, pl.col("_len"))
+    window = pl.col("_text").str.slice(lo, hi - lo)
+    expected = pl.concat_str(["prefix", "quote", "suffix"])
+    ok = (
+        (end <= pl.col("_len"))
+        & ~pl.col("quote").str.contains(QUOTE_SUSPECT)
+        & (window == expected)
+        & (pl.col("prefix").str.len_chars() == start - lo)
+        & (pl.col("quote").str.len_chars() == end - start)
+    ).fill_null(False)
+    flagged = pl.col("_valid") & pl.col("_text").is_not_null() & ~ok
+    quote_cols = ["quote", "prefix", "suffix"]
+    name, assertions, bad, f = _scan(
+        directory,
+        "assertions",
+        ["assertion_id", "claim_id", "source_id", "status", "char_start", "char_end"],
+        extra=[
+            flagged.alias("_flagged"),
+            *(pl.when(flagged).then(pl.col(c)).alias(f"_{c}") for c in quote_cols),
+        ],
+        join=text_frame,
+    )
+    found |= f
+    if assertions is not None and not blocking("assertions", bad):
+        found |= _duplicates(name, assertions, "assertion_id")
+        found |= _dangling(name, assertions, keys)
+        valid = assertions.filter(pl.col("_valid"))
+        wrong_source = valid.filter(
+            ~pl.col("assertion_id").str.starts_with(pl.col("source_id") + "-")
+        )["_row"]
+        found |= {(name, r, ERR.ASSERTION_ID_SOURCE.code) for r in wrong_source.to_list()}
+        known = valid.filter(
+            pl.col("claim_id").is_in(keys.get("claims", pl.Series([], dtype=pl.String)))
+            & pl.col("source_id").is_in(keys.get("sources", pl.Series([], dtype=pl.String)))
+        )
+        quad = ["source_id", "char_start", "char_end", "claim_id"]
+        repeats = known.filter(~pl.struct(quad).is_first_distinct())["_row"]
+        found |= {(name, r, ERR.DUPLICATE_QUOTE.code) for r in repeats.to_list()}
+    if assertions is not None and not blocking("assertions", bad):
+        supported = assertions.filter(
+            pl.col("_valid")
+            & (pl.col("status") == "active")
+            & pl.col("claim_id").is_in(keys.get("claims", pl.Series([], dtype=pl.String)))
+        )["claim_id"].unique()
+    else:
+        supported = pl.Series([], dtype=pl.String)
+    if (
+        not degraded
+        and claims is not None
+        and "claim_id" in claims.columns
+        and "status" in claims.columns
+    ):
+        orphans = claims.filter(
+            pl.col("_valid") & (pl.col("status") == "active") & ~pl.col("claim_id").is_in(supported)
+        )["_row"]
+        found |= {(claims_file, r, ERR.ORPHAN_CLAIM.code) for r in orphans.to_list()}
+    if assertions is not None and not blocking("assertions", bad):
+        for r in assertions.filter(pl.col("_flagged")).iter_rows(named=True):
+            values = {
+                "source_id": r["source_id"],
+                "char_start": r["char_start"],
+                "char_end": r["char_end"],
+                **{c: r[f"_{c}"] for c in quote_cols},
+            }
+            for q in quote_findings(name, r["_row"] - 1, values, texts[r["source_id"]]):
+                found.add((name, q.line, q.code))
+
+    name, evidence, bad, f = _scan(directory, "evidence", ["assertion_id", "claim_id", "source_id"])
+    found |= f
+    if evidence is not None:
+        if "assertion_id" in evidence.columns:
+            found |= _duplicates(name, evidence, "assertion_id")
+        found |= _dangling(name, evidence, keys)
+    return found
+
+
+def fast_path_found(directory: Path) -> Found:
+    """The fast path's findings in the same form (EK502 caps left out)."""
+    from evidence_kit.checks.fastcheck import check_published
+
+    return {
+        (Path(f.file).name, f.line, f.code)
+        for f in check_published(directory)
+        if f.code != ERR.PUBLISHED_CHECK.code
+    }
