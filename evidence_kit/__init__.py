@@ -5,7 +5,7 @@ The published tables ship inside the package, so analysts need nothing but
 
 >>> import evidence_kit
 >>> evidence_kit.list_tables()
-['sources', 'claims', 'assertions', 'evidence']
+['sources', 'claims', 'assertions', 'evidence', 'interventions', 'conditions', 'outcomes']
 
 ``load("evidence")`` returns a pandas DataFrame, ``load("claims", as_arrow=True)`` a
 ``pyarrow.Table`` whose fields carry their descriptions.  In a wheel the Parquet files
@@ -30,7 +30,7 @@ from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, get_args, overload
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,8 +54,12 @@ __all__ = [
     "to_pandas",
 ]
 
-TableName = Literal["sources", "claims", "assertions", "evidence"]
-_TABLES: tuple[TableName, ...] = ("sources", "claims", "assertions", "evidence")
+TableName = Literal[
+    "sources", "claims", "assertions", "evidence", "interventions", "conditions", "outcomes"
+]
+"""The published tables; ``load``'s signature shows them (kept equal to ``model.tables.TABLES``
+by a test, and not imported from there so that ``import evidence_kit`` stays instant)."""
+_TABLES: tuple[TableName, ...] = get_args(TableName)
 _CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "dataset" / "parquet"
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _CHECKOUT_RELEASES = Path(__file__).resolve().parent.parent / "dataset" / "releases"
@@ -131,7 +135,11 @@ def load(
 
     ``release`` names a frozen release (see :func:`list_releases`); without it the
     current release is read.  The DataFrame has pandas' nullable dtypes (``Int32``,
-    ``boolean``, ``string``, ``Float64``), ``category`` for categorical columns and
+    ``boolean``, ``string``, ``Float64``), ``category`` for categorical columns --
+    ordinal ones (``certainty``, ``claim_certainty``) ordered, with every level
+    (``very_low < low < moderate < high``), so ``sort_values("certainty")`` and
+    ``.max()`` work --, Python lists for the multi-valued columns (``co_interventions``,
+    ``outcomes``, ``synonyms``, ``severity_grades``, ``cited_*`` ...) and
     ``datetime64`` for dates; its ``attrs["evidence_kit"]`` carries the release's
     version, date, schema version and licence.  An unknown ``name`` or ``release``
     raises :class:`UsageError` naming the valid choices.
@@ -178,6 +186,18 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
         pa.string(): pd.StringDtype(),
     }
     frame = table.to_pandas(types_mapper=nullable.get, date_as_object=False)
+    for field in table.schema:
+        if pa.types.is_dictionary(field.type) and field.type.ordered:
+            levels = table.column(field.name).type  # every level, in order (see the build)
+            chunks = table.column(field.name).chunks
+            values = chunks[0].dictionary.to_pylist() if chunks else []
+            frame[field.name] = pd.Categorical(
+                frame[field.name].astype(object), categories=values, ordered=levels.ordered
+            )
+        elif pa.types.is_list(field.type):
+            frame[field.name] = pd.Series(
+                table.column(field.name).to_pylist(), index=frame.index, dtype=object
+            )
     meta = table.schema.metadata or {}
     prefix = b"evidence_kit."
     frame.attrs["evidence_kit"] = {

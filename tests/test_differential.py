@@ -15,6 +15,7 @@ import pytest
 
 from evidence_kit.checks.fastcheck import check_published
 from evidence_kit.checks.recordcheck import check_published_records
+from evidence_kit.model.tables import TABLES
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"
@@ -78,6 +79,13 @@ def _fuzz(path: Path, rng: np.random.Generator, cells: int) -> None:
             choices = [None, -0.5, 0.0, 1.0, 1.5, float("nan")]
         if pa.types.is_boolean(base):
             choices = [None, True, False]
+        if pa.types.is_list(base):
+            item = base.value_type
+            choices = [None, []] + (
+                [[v] for v in _NOISE if isinstance(v, str)] + [["x", "e\u0301"]]
+                if pa.types.is_string(item)
+                else [[-1], [2, 3], [10**6]]
+            )
         value = choices[int(rng.integers(len(choices)))]
         if name in ("quote", "prefix", "suffix") and isinstance(columns[name][row], str):
             value = rng.choice(
@@ -96,8 +104,9 @@ def test_fuzzed_cells_identical(tmp_path_factory: pytest.TempPathFactory, seed: 
     work = tmp_path_factory.mktemp(f"fuzz{seed}")
     shutil.copytree(base, work, dirs_exist_ok=True)
     rng = np.random.default_rng(seed)
-    for name in ("sources", "claims", "assertions", "evidence"):
-        _fuzz(work / "parquet" / f"{name}.parquet", rng, cells=4 if name == "sources" else 60)
+    for name in TABLES:
+        cells = 60 if name in ("claims", "assertions", "evidence") else 4
+        _fuzz(work / "parquet" / f"{name}.parquet", rng, cells=cells)
     fast, slow = _both(work / "parquet")
     assert fast, "fuzzing should break something"
     assert fast == slow

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.model.errors import ERR, Finding, UsageError
@@ -143,6 +144,24 @@ def _read(engine: Engine, path: Path, columns: list[str]) -> Any:
     return pq.read_table(path, columns=wanted).to_pandas()
 
 
+def _each_element(entry: Mapping[str, Any]) -> bool:
+    """True for an expectation on each element of a list column (``meta.each_element``)."""
+    return bool((entry.get("meta") or {}).get("each_element"))
+
+
+def _read_elements(engine: Engine, path: Path, column: str) -> Any:
+    """One column holding every element of the list column ``column``, flattened."""
+    if engine == "spark":
+        from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+        frame = spark_session().read.parquet(str(path))
+        return frame.select(F.explode(column).alias(column))
+    import pyarrow.compute as pc
+
+    values = pc.list_flatten(pq.read_table(path, columns=[column]).column(column))
+    return pa.table({column: values}).to_pandas()
+
+
 def run_suites(
     directory: Path,
     suites: Mapping[str, Mapping[str, Any]],
@@ -181,36 +200,47 @@ def run_suites(
                     run.skipped.append(f"{name}: {entry['type']} ({', '.join(sorted(missing))})")
                 else:
                     kept.append(entry)
-            gx_suite = context.suites.add(build_suite(suite, kept))
-            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
-            )
-            actions: list[ValidationAction] = []
-            if report_dir is not None:
-                actions.append(UpdateDataDocsAction(name="data_docs"))
-            checkpoint = context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"evidence_kit_{name}",
-                    validation_definitions=[definition],
-                    actions=actions,
-                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
-                )
-            )
-            frame = _read(engine, path, suite_columns(suite))
-            result = checkpoint.run(
-                batch_parameters={"dataframe": frame},
-                expectation_parameters={
-                    k: parameters[k] for k in suite_parameters(suite) if k in parameters
-                },
-            )
+            # expectations on the elements of a list column run on its flattened values
+            groups: dict[str | None, list[dict[str, Any]]] = {}
+            for entry in kept:
+                element = entry["kwargs"]["column"] if _each_element(entry) else None
+                groups.setdefault(element, []).append(entry)
             file = (display or {}).get(name, str(path))
-            for validation in result.run_results.values():
-                for outcome in validation.results:
-                    run.evaluated += 1
-                    if not outcome.success:
-                        run.failed += 1
-                        run.findings.append(_finding(name, file, outcome))
+            for element, entries in groups.items():
+                if element is None:
+                    asset, frame = name, _read(engine, path, suite_columns(suite))
+                else:
+                    asset, frame = f"{name}.{element}", _read_elements(engine, path, element)
+                checked = {**suite, "name": f"{suite['name']}.{element}"} if element else suite
+                gx_suite = context.suites.add(build_suite(checked, entries))
+                batch = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe(
+                    "all"
+                )
+                definition = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=asset, data=batch, suite=gx_suite)
+                )
+                actions: list[ValidationAction] = []
+                if report_dir is not None:
+                    actions.append(UpdateDataDocsAction(name="data_docs"))
+                checkpoint = context.checkpoints.add(
+                    gx.Checkpoint(
+                        name=f"evidence_kit_{asset}",
+                        validation_definitions=[definition],
+                        actions=actions,
+                        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
+                    )
+                )
+                used = suite_parameters({"expectations": entries})
+                result = checkpoint.run(
+                    batch_parameters={"dataframe": frame},
+                    expectation_parameters={k: parameters[k] for k in used if k in parameters},
+                )
+                for validation in result.run_results.values():
+                    for outcome in validation.results:
+                        run.evaluated += 1
+                        if not outcome.success:
+                            run.failed += 1
+                            run.findings.append(_finding(name, file, outcome))
     return run
 
 
@@ -258,6 +288,8 @@ def _exception_messages(info: Mapping[str, Any]) -> list[str]:
 def _plain(value: Any) -> Any:
     """A GX result value as plain JSON-able Python: numpy scalars unwrapped, pairs as
     lists, pandas' missing markers (NaN, NA) as None."""
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0):
+        value = value.tolist()  # a list column's value (numpy array)
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if hasattr(value, "item"):

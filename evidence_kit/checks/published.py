@@ -42,7 +42,12 @@ from evidence_kit.model.suites import (
     row_count_parameter,
     suite_parameters,
 )
-from evidence_kit.model.tables import CHECKSUMS_FILE, PUBLISHED_DOCUMENTS, TABLES
+from evidence_kit.model.tables import (
+    CHECKSUMS_FILE,
+    PUBLISHED_DOCUMENTS,
+    TABLES,
+    VOCABULARY_TABLES,
+)
 
 #: Great Expectations engines (``evidence_kit.checks.expectations`` imports GX, so it is
 #: imported only when the suites run).
@@ -217,6 +222,7 @@ def expected_row_counts(root: Path, present: dict[str, Path]) -> dict[str, int]:
             "sources": len(curation.entries["sources"]),
             "claims": len(curation.entries["claims"]),
             "assertions": len(curation.entries["assertions"]),
+            **{name: len(curation.entries[name]) for name in VOCABULARY_TABLES},
         }
         curated["evidence"] = curated["assertions"]
         for name, count in curated.items():

@@ -23,7 +23,7 @@ from evidence_kit.model.vocabulary import (
     Status,
 )
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "2.0.0"
 CONTEXT_LENGTH = 32
 """How many code points of text before and after a quote are stored as prefix/suffix."""
 

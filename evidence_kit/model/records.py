@@ -72,8 +72,9 @@ class Icd10Code(Record):
     """An ICD-10-CM code with its official description, checked against the code set."""
 
     code: str = Field(
-        pattern=r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:-[A-Z][0-9][0-9A-Z])?$",
-        description="ICD-10-CM code, category or block (e.g. L80, L90.5, E08-E13).",
+        pattern=r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$",
+        description="ICD-10-CM code or category (e.g. L80, L90.5); never a block such as "
+        "E08-E13 (a block is a chapter heading, not a code).",
     )
     label: str = Field(description="The code's own ICD-10-CM description, exactly.")
 

@@ -42,7 +42,7 @@ from typing import Any, Literal
 from evidence_kit.model.claims import CLAIM_TYPES
 from evidence_kit.model.errors import UsageError
 from evidence_kit.model.fields import CONTEXT_LENGTH
-from evidence_kit.model.tables import TABLES
+from evidence_kit.model.tables import EVIDENCE_COPIES, TABLES
 from evidence_kit.model.vocabulary import (
     AGENT_TYPES,
     ATTRIBUTIONS,
@@ -105,6 +105,7 @@ _RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("claims", "n_assertions"): (0, None),
     ("claims", "n_sources"): (0, None),
     ("claims", "n_works"): (0, None),
+    ("claims", "certainty_rank"): (1, 4),
     ("claims", "step"): (1, None),
     ("claims", "interval_min"): (0, None),
     ("claims", "interval_max"): (0, None),
@@ -131,6 +132,7 @@ _LENGTHS: dict[tuple[str, str], tuple[int, int | None]] = {
 _PATTERNS: dict[tuple[str, str], str] = {
     ("sources", "sha256"): r"^[0-9a-f]{64}$",
     ("sources", "language"): LANGUAGE_PATTERN,
+    ("conditions", "icd10cm"): r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$",
 }
 
 
@@ -147,30 +149,15 @@ def column_origins(table: str) -> dict[str, tuple[str, str]]:
     """Each column of ``table`` -> the (table, column) it is copied from.
 
     Columns of sources, claims and assertions are their own origin; the flat evidence
-    table copies assertion columns as they are and claim and source columns with or
-    without a ``claim_`` / ``source_`` prefix.  Matching the description as well as the
-    name keeps the mapping honest when tables.py changes.
+    table copies assertion columns as they are and claim and source columns under the one
+    naming rule (``EVIDENCE_COPIES``, :func:`evidence_kit.model.tables.prefixed`).
     """
     schema = TABLES[table].schema
     if table != "evidence":
         return {name: (table, name) for name in schema.names}
-    origins: dict[str, tuple[str, str]] = {}
-    for f in schema:
-        candidates = [
-            ("assertions", f.name),
-            ("claims", f.name),
-            ("sources", f.name),
-            ("claims", f.name.removeprefix("claim_")),
-            ("sources", f.name.removeprefix("source_")),
-        ]
-        for parent, name in candidates:
-            parent_schema = TABLES[parent].schema
-            if name in parent_schema.names:
-                origin = parent_schema.field(name)
-                if origin.metadata == f.metadata and origin.type == f.type:
-                    origins[f.name] = (parent, name)
-                    break
-    return origins
+    return {column: (parent, name) for column, (parent, name, _) in EVIDENCE_COPIES.items()} | {
+        "assertion_id": ("assertions", "assertion_id")
+    }
 
 
 def _literal_values(annotation: Any) -> set[str]:
@@ -244,6 +231,8 @@ def _declare_table(name: str) -> list[dict[str, Any]]:
             value_set=_param(parameter_name(parent, parent_column)),
         )
         entry["meta"]["references"] = f"{parent}.{parent_column}"
+        if column in table.lists:
+            entry["meta"]["each_element"] = True  # run on the list's flattened elements
         out.append(entry)
     for column in table.categorical:
         origin = origins[column]

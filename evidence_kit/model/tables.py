@@ -7,7 +7,7 @@ columns are dictionary-encoded (``dictionary<int32, string>``) so pandas reads t
 ``category``.
 
 >>> [t for t in TABLES]
-['sources', 'claims', 'assertions', 'evidence']
+['sources', 'claims', 'assertions', 'evidence', 'interventions', 'conditions', 'outcomes']
 >>> TABLES["claims"].schema.field("claim_id").metadata[b"description"][:20]
 b'Canonical claim iden'
 """
@@ -18,10 +18,17 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from evidence_kit.model.vocabulary import ORDINALS
+
 CHECKSUMS_FILE = "SHA256SUMS"
 """Name of the manifest of published files (``sha256  path`` lines, as sha256sum writes)."""
 
 CATEGORY = pa.dictionary(pa.int32(), pa.string())
+ORDERED = pa.dictionary(pa.int32(), pa.string(), ordered=True)
+"""Ordinal columns (``vocabulary.ORDINALS``): every level, in order, in the dictionary."""
+STRINGS = pa.list_(pa.string())
+"""Multi-valued text columns: Arrow ``list<string>`` (empty list when there is none)."""
+INTS = pa.list_(pa.int32())
 
 
 def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
@@ -52,6 +59,23 @@ class PublishedTable:
     def categorical(self) -> list[str]:
         return [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
 
+    @property
+    def lists(self) -> list[str]:
+        return [f.name for f in self.schema if pa.types.is_list(f.type)]
+
+    @property
+    def ordinals(self) -> dict[str, tuple[str, ...]]:
+        """Ordinal column -> its levels in order (the evidence copies included)."""
+        return {f.name: levels(f.name) for f in self.schema if f.type == ORDERED}
+
+
+def levels(column: str) -> tuple[str, ...]:
+    """The declared levels of an ordinal column (``claim_certainty`` -> certainty's)."""
+    for name, values in ORDINALS.items():
+        if column == name or column.endswith(f"_{name}"):
+            return values
+    raise KeyError(column)
+
 
 SOURCE_FIELDS = [
     _req("source_id", pa.string(), "Source identifier (s + seed index), primary key."),
@@ -81,16 +105,16 @@ SOURCE_FIELDS = [
     _field("machine_translated_reason", pa.string(), "Why the flag is set."),
     _req("cites_literature", pa.bool_(), "True when the text names a study or journal."),
     _field("cites_literature_reason", pa.string(), "Why the flag is set."),
-    _field(
+    _req(
         "cited_references",
-        pa.string(),
-        "References the page names, as it names them, separated by ' | '.",
+        STRINGS,
+        "References the page names, as it names them (list; empty when none).",
     ),
-    _field(
+    _req(
         "cited_dois",
-        pa.string(),
-        "DOIs of the curators' resolutions of the cited references (not the page's words), "
-        "separated by ' | '.",
+        STRINGS,
+        "DOIs of the curators' resolutions of the cited references (not the page's words; "
+        "list).",
     ),
     _req("status", CATEGORY, "active or retracted."),
     _field("retraction_reason", pa.string(), "Why the record was retracted."),
@@ -114,26 +138,30 @@ CLAIM_FIELDS = [
         CATEGORY,
         "Biolink-style predicate (treats, has_adverse_event, contraindicated_in, ...).",
     ),
-    _field("object_id", pa.string(), "Main object: a condition_id or outcome_id, by kind."),
+    _field(
+        "object_id",
+        pa.string(),
+        "Main object: a condition_id, outcome_id or intervention_id, by kind.",
+    ),
     _field("object_label", pa.string(), "English label of the object."),
     _field("object_icd10cm", pa.string(), "ICD-10-CM code of the object condition, if coded."),
     _req("negated", pa.bool_(), "True when the canonical statement is negative."),
-    _field(
+    _req(
         "co_interventions",
-        pa.string(),
-        "Other interventions combined or used, intervention_ids separated by ' | '.",
+        STRINGS,
+        "Other interventions combined or used: intervention_ids (list).",
     ),
     _field(
         "combination_type",
         CATEGORY,
         "combination, sequential or not_stated (combination therapy).",
     ),
-    _field(
+    _req(
         "outcomes",
-        pa.string(),
-        "outcome_ids improved (combination therapy, indication), separated by ' | '.",
+        STRINGS,
+        "outcome_ids improved (combination therapy, indication; list).",
     ),
-    _field("severity_grades", pa.string(), "Grades of the condition named, e.g. '2 | 3 | 4'."),
+    _req("severity_grades", INTS, "Grades of the condition named, e.g. [2, 3, 4] (list)."),
     _field("role", CATEGORY, "primary or adjunct (indications)."),
     _field(
         "frequency",
@@ -152,9 +180,7 @@ CLAIM_FIELDS = [
         "Kind-specific text: the stated cause, risk factor, "
         "procedure action, aftercare instruction, compared attribute or definition.",
     ),
-    _field(
-        "synonyms", pa.string(), "Other names the source gives (definition), separated by ' | '."
-    ),
+    _req("synonyms", STRINGS, "Other names the source gives (definition; list)."),
     _field("step", pa.int32(), "Position of a procedure step in the source's sequence."),
     _field("setting", CATEGORY, "home, clinic, spa or professional_facility (setting)."),
     _field("interval_min", pa.int32(), "Shortest interval between sessions (schedule)."),
@@ -169,8 +195,15 @@ CLAIM_FIELDS = [
     _field("approximate", pa.bool_(), "True when the amount is approximate (cost)."),
     _req(
         "certainty",
-        CATEGORY,
-        "GRADE-style certainty derived from the assertions (high, moderate, low, very_low).",
+        ORDERED,
+        "GRADE-style certainty derived from the assertions; ordered very_low < low < "
+        "moderate < high, every level in the dictionary.",
+    ),
+    _req(
+        "certainty_rank",
+        pa.int32(),
+        "Certainty as a number for SQL readers: 1 very_low, 2 low, 3 moderate, 4 high "
+        "(ORDER BY certainty_rank).",
     ),
     _req(
         "confidence",
@@ -207,25 +240,26 @@ ASSERTION_FIELDS = [
     _field("attribution", CATEGORY, "named (a traceable party) or unnamed ('many', 'a study')."),
     _req("support_type", CATEGORY, "What the source offers in support."),
     _req("evidence_basis", CATEGORY, "ECO code of what stands behind the statement."),
-    _field(
+    _req(
         "cited_reference_ids",
-        pa.string(),
-        "reference_ids of the source's cited references this assertion relies on, ' | '.",
+        STRINGS,
+        "reference_ids of the source's cited references this assertion relies on (list).",
     ),
-    _field(
+    _req(
         "cited_references",
-        pa.string(),
-        "Those references as the page names them, separated by ' | '.",
+        STRINGS,
+        "Those references as the page names them (list).",
     ),
-    _field(
+    _req(
         "cited_dois",
-        pa.string(),
-        "DOIs of the curators' resolutions of those references, separated by ' | '.",
+        STRINGS,
+        "DOIs of the curators' resolutions of those references (list).",
     ),
-    _field(
+    _req(
         "citation_resolutions",
-        pa.string(),
-        "The curators' resolutions of those references: citation, resolved by whom and how.",
+        STRINGS,
+        "The curators' resolutions of those references: citation, resolved by whom and how "
+        "(list).",
     ),
     _req("agent_type", CATEGORY, "Biolink agent type of who produced the assertion."),
     _req("curator", pa.string(), "Who curated the assertion."),
@@ -242,49 +276,30 @@ ASSERTION_FIELDS = [
 ]
 
 
-def _prefixed(fields: list[pa.Field], prefix: str, keep: set[str]) -> list[pa.Field]:
-    out = []
-    for f in fields:
-        name = f.name if f.name in keep else f"{prefix}{f.name}"
-        out.append(f.with_name(name))
-    return out
+def prefixed(name: str, prefix: str) -> str:
+    """The evidence column of a claim or source column: ``<prefix><name>``, the one naming
+    rule (``claim_`` or ``source_``); a name that already starts with the prefix is not
+    doubled (sources.source_type -> source_type, not source_source_type)."""
+    return name if name.startswith(prefix) else f"{prefix}{name}"
 
-
-_EVIDENCE_CLAIM_KEEP = {
-    "kind",
-    "statement",
-    "subject",
-    "subject_label",
-    "predicate",
-    "object_id",
-    "object_label",
-    "object_icd10cm",
-    "negated",
-    "certainty",
-    "confidence",
-    "confidence_rationale",
-}
-_EVIDENCE_SOURCE_KEEP = {
-    "source_file",
-    "language",
-    "source_type",
-    "work_id",
-    "commercial_interest",
-    "machine_translated",
-    "cites_literature",
-}
 
 EVIDENCE_SOURCE_DROP = {"source_id", "cited_references", "cited_dois"}
 """A source's references are not copied to every row: an assertion's own cited_* columns
 carry the references it relies on."""
 
+#: (fields, table, columns not copied, prefix): the claim and source columns of evidence.
+_EVIDENCE_PARENTS = (
+    (CLAIM_FIELDS, "claims", {"claim_id"}, "claim_"),
+    (SOURCE_FIELDS, "sources", EVIDENCE_SOURCE_DROP, "source_"),
+)
+
 EVIDENCE_FIELDS = [
     *ASSERTION_FIELDS,
-    *_prefixed([f for f in CLAIM_FIELDS if f.name != "claim_id"], "claim_", _EVIDENCE_CLAIM_KEEP),
-    *_prefixed(
-        [f for f in SOURCE_FIELDS if f.name not in EVIDENCE_SOURCE_DROP],
-        "source_",
-        _EVIDENCE_SOURCE_KEEP,
+    *(
+        f.with_name(prefixed(f.name, prefix))
+        for fields, _, skip, prefix in _EVIDENCE_PARENTS
+        for f in fields
+        if f.name not in skip
     ),
 ]
 
@@ -296,19 +311,47 @@ def _copies() -> dict[str, tuple[str, str, str]]:
     for f in ASSERTION_FIELDS:
         if f.name != "assertion_id":
             out[f.name] = ("assertions", f.name, "assertion_id")
-    for fields, table, skip, prefix, keep in (
-        (CLAIM_FIELDS, "claims", {"claim_id"}, "claim_", _EVIDENCE_CLAIM_KEEP),
-        (SOURCE_FIELDS, "sources", EVIDENCE_SOURCE_DROP, "source_", _EVIDENCE_SOURCE_KEEP),
-    ):
+    for fields, table, skip, prefix in _EVIDENCE_PARENTS:
         key = f"{table[:-1]}_id"
         for f in fields:
             if f.name not in skip:
-                out[f.name if f.name in keep else f"{prefix}{f.name}"] = (table, f.name, key)
+                out[prefixed(f.name, prefix)] = (table, f.name, key)
     return out
 
 
 EVIDENCE_COPIES = _copies()
 """Evidence column -> (table, column, key) it copies; every evidence column but its key."""
+
+INTERVENTION_FIELDS = [
+    _req("intervention_id", pa.string(), "Intervention identifier (snake_case), primary key."),
+    _req("label", pa.string(), "English name."),
+    _field("description", pa.string(), "One-sentence definition."),
+    _req("synonyms", STRINGS, "Other names, in any language, as sources use them (list)."),
+]
+CONDITION_FIELDS = [
+    _req("condition_id", pa.string(), "Condition identifier (snake_case), primary key."),
+    _req("label", pa.string(), "English name as the dataset uses it."),
+    _field(
+        "icd10cm",
+        pa.string(),
+        "ICD-10-CM code (a code or category, never a block); null where no code fits.",
+    ),
+    _field(
+        "icd10cm_description",
+        pa.string(),
+        "The code's official ICD-10-CM description, exactly (checked with simple-icd-10-cm).",
+    ),
+    _field("description", pa.string(), "What the sources mean by it."),
+]
+OUTCOME_FIELDS = [
+    _req("outcome_id", pa.string(), "Outcome identifier (snake_case), primary key."),
+    _req("label", pa.string(), "English name."),
+    _field("description", pa.string(), "One-sentence definition."),
+]
+
+OBJECT_TABLES = ("conditions", "outcomes", "interventions")
+"""claims.object_id names a row of one of these tables (which one depends on the kind);
+checked as a reference to their union."""
 
 PUBLISHED_DOCUMENTS = ("datapackage.json", "croissant.json", "README.md")
 """Published files besides the Parquet ones; SHA256SUMS must list them all."""
@@ -327,6 +370,11 @@ TABLES: dict[str, PublishedTable] = {
             "One row per canonical claim, with its derived certainty.",
             pa.schema(CLAIM_FIELDS),
             ("claim_id",),
+            (
+                ("subject", "interventions", "intervention_id"),
+                ("co_interventions", "interventions", "intervention_id"),
+                ("outcomes", "outcomes", "outcome_id"),
+            ),
         ),
         PublishedTable(
             "assertions",
@@ -343,5 +391,26 @@ TABLES: dict[str, PublishedTable] = {
             ("assertion_id",),
             (("claim_id", "claims", "claim_id"), ("source_id", "sources", "source_id")),
         ),
+        PublishedTable(
+            "interventions",
+            "The interventions vocabulary: one row per treatment or product claims name.",
+            pa.schema(INTERVENTION_FIELDS),
+            ("intervention_id",),
+        ),
+        PublishedTable(
+            "conditions",
+            "The conditions vocabulary, with ICD-10-CM codes and their official descriptions.",
+            pa.schema(CONDITION_FIELDS),
+            ("condition_id",),
+        ),
+        PublishedTable(
+            "outcomes",
+            "The outcomes vocabulary: effects and outcomes claims name.",
+            pa.schema(OUTCOME_FIELDS),
+            ("outcome_id",),
+        ),
     )
 }
+"""Every published table; a foreign key on a list column applies to each element."""
+
+VOCABULARY_TABLES = ("interventions", "conditions", "outcomes")

@@ -169,6 +169,16 @@ CERTAINTY_LEVELS: Final[dict[Certainty, str]] = {
     "very_low": "any estimate of the claim is very uncertain",
 }
 
+#: Ordinal vocabularies: the published level order, worst/lowest first, declared once.
+#: Parquet dictionaries carry every level in this order with ``ordered=True``,
+#: ``evidence_kit.load()`` returns ordered pandas Categoricals with all of them, and
+#: ``<column>_rank`` (1-based position here) serves SQL readers (``ORDER BY certainty_rank``).
+#: ``severity`` (mild, moderate, severe, not_stated) is not declared ordinal: ``not_stated``
+#: has no place on the scale.
+CERTAINTY_ORDER: Final[tuple[Certainty, ...]] = ("very_low", "low", "moderate", "high")
+ORDINALS: Final[dict[str, tuple[str, ...]]] = {"certainty": CERTAINTY_ORDER}
+"""Ordinal column -> its levels in ascending order."""
+
 #: Claim kinds with the predicates each allows (Biolink-style association predicates).
 ClaimKind = Literal[
     "mechanism",

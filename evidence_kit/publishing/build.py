@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from evidence_kit.curation.validator import Dataset, load_dataset
 from evidence_kit.model.claims import ClaimBase
 from evidence_kit.model.errors import ERR, EvidenceKitError
 from evidence_kit.model.fields import SCHEMA_VERSION
-from evidence_kit.model.records import Assertion, Source
+from evidence_kit.model.records import Assertion, Condition, Intervention, Outcome, Source
+from evidence_kit.model.vocabulary import CERTAINTY_ORDER
 from evidence_kit.model.tables import (
     ASSERTION_FIELDS,
     CHECKSUMS_FILE,
@@ -64,8 +66,6 @@ PARQUET_DIR = "parquet"
 ROW_GROUP_SIZE = 65_536
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 9
-SEPARATOR = " | "
-"""List-like values are published as strings joined by this separator (portable to CSV)."""
 
 DATASET_KEYS = (
     "evidence_kit.table",
@@ -102,8 +102,9 @@ class BuildResult:
 # --------------------------------------------------------------------------- rows
 
 
-def _joined(values: list[Any] | None) -> str | None:
-    return SEPARATOR.join(str(v) for v in values) if values else None
+def _list(values: list[Any] | None) -> list[Any]:
+    """A multi-valued field as published: an Arrow list, empty when there is none."""
+    return list(values or [])
 
 
 def source_row(source: Source) -> dict[str, Any]:
@@ -132,8 +133,8 @@ def source_row(source: Source) -> dict[str, Any]:
         ),
         **{flag: flag in reasons for flag in _FLAGS},
         **{f"{flag}_reason": reasons.get(flag) for flag in _FLAGS},
-        "cited_references": _joined([r.as_stated for r in source.cited_references]),
-        "cited_dois": _joined(
+        "cited_references": _list([r.as_stated for r in source.cited_references]),
+        "cited_dois": _list(
             [r.resolution.doi for r in source.cited_references if r.resolution and r.resolution.doi]
         ),
     }
@@ -176,16 +177,16 @@ def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -
         "object_label": label,
         "object_icd10cm": code,
         "negated": claim.negated,
-        "co_interventions": _joined(get("co_interventions")),
+        "co_interventions": _list(get("co_interventions")),
         "combination_type": get("combination_type"),
-        "outcomes": _joined(outcomes),
-        "severity_grades": _joined(get("severity_grades")),
+        "outcomes": _list(outcomes),
+        "severity_grades": _list(get("severity_grades")),
         "role": get("role"),
         **claim.qualifiers.model_dump(),
         "severity": get("severity"),
         "expected_reaction": get("expected_reaction"),
         "detail": detail,
-        "synonyms": _joined(get("synonyms")),
+        "synonyms": _list(get("synonyms")),
         "step": get("step"),
         "setting": get("setting"),
         **{
@@ -204,6 +205,7 @@ def claim_row(claim: ClaimBase, dataset: Dataset, assertions: list[Assertion]) -
         },
         "cost_unit": get("unit"),
         "certainty": assessment.certainty,
+        "certainty_rank": CERTAINTY_ORDER.index(assessment.certainty) + 1,
         "confidence": assessment.confidence,
         "confidence_rationale": assessment.rationale,
         "n_assertions": assessment.n_assertions,
@@ -221,10 +223,10 @@ def assertion_row(assertion: Assertion, source: Source) -> dict[str, Any]:
     resolved = [r.resolution for r in cited if r.resolution]
     return {
         **assertion.model_dump(include={f.name for f in ASSERTION_FIELDS}),
-        "cited_reference_ids": _joined(assertion.cites),
-        "cited_references": _joined([r.as_stated for r in cited]),
-        "cited_dois": _joined([r.doi for r in resolved if r.doi]),
-        "citation_resolutions": _joined(
+        "cited_reference_ids": _list(assertion.cites),
+        "cited_references": _list([r.as_stated for r in cited]),
+        "cited_dois": _list([r.doi for r in resolved if r.doi]),
+        "citation_resolutions": _list(
             [f"{r.citation} (resolved by {r.resolved_by}: {r.method})" for r in resolved]
         ),
     }
@@ -259,6 +261,37 @@ def table_rows(dataset: Dataset) -> dict[str, list[dict[str, Any]]]:
         "claims": list(claims.values()),
         "assertions": assertions,
         "evidence": evidence,
+        **vocabulary_rows(
+            dataset.interventions.values(), dataset.conditions.values(), dataset.outcomes.values()
+        ),
+    }
+
+
+def vocabulary_rows(
+    interventions: Iterable[Intervention],
+    conditions: Iterable[Condition],
+    outcomes: Iterable[Outcome],
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the vocabulary tables (interventions, conditions, outcomes), by id."""
+    return {
+        "interventions": [
+            {**v.model_dump(include={"intervention_id", "label", "description", "synonyms"})}
+            for v in sorted(interventions, key=lambda v: v.intervention_id)
+        ],
+        "conditions": [
+            {
+                "condition_id": v.condition_id,
+                "label": v.label,
+                "icd10cm": v.icd10cm.code if v.icd10cm else None,
+                "icd10cm_description": v.icd10cm.label if v.icd10cm else None,
+                "description": v.description,
+            }
+            for v in sorted(conditions, key=lambda v: v.condition_id)
+        ],
+        "outcomes": [
+            v.model_dump(include={"outcome_id", "label", "description"})
+            for v in sorted(outcomes, key=lambda v: v.outcome_id)
+        ],
     }
 
 
@@ -271,7 +304,9 @@ def to_arrow(
     bug between the models and the published contract can cause.
     """
     names = [f.name for f in table.schema]
-    columns = {name: [row.get(name) for row in rows] for name in names}
+    columns: dict[str, Any] = {name: [row.get(name) for row in rows] for name in names}
+    for name, levels in table.ordinals.items():
+        columns[name] = ordered_array(columns[name], levels)
     arrow = pa.Table.from_pydict(columns, schema=table.schema)
     for field in table.schema:
         if not field.nullable and arrow.column(field.name).null_count:
@@ -285,6 +320,13 @@ def to_arrow(
                 ]
             )
     return arrow.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+
+
+def ordered_array(values: list[str | None], levels: tuple[str, ...]) -> pa.DictionaryArray:
+    """An ordinal column: indices into every declared level, in order, ``ordered=True``."""
+    position = {level: i for i, level in enumerate(levels)}
+    indices = pa.array([None if v is None else position[v] for v in values], pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(levels, pa.string()), ordered=True)
 
 
 def write_parquet(arrow: pa.Table, path: Path, table: PublishedTable) -> None:

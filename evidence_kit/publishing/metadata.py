@@ -99,6 +99,8 @@ def arrow_type_names(type_: pa.DataType) -> tuple[str, str]:
     """The Table Schema type and the Croissant dataType of an Arrow column type."""
     if pa.types.is_dictionary(type_):
         type_ = type_.value_type
+    if pa.types.is_list(type_):
+        return "array", arrow_type_names(type_.value_type)[1]
     if pa.types.is_boolean(type_):
         return "boolean", "sc:Boolean"
     if pa.types.is_integer(type_):
@@ -259,6 +261,7 @@ def _record_set(table: PublishedTable) -> dict[str, Any]:
             "name": field.name,
             "description": description(field),
             "dataType": data_type,
+            **({"isArray": True, "arrayShape": "-1"} if pa.types.is_list(field.type) else {}),
             "source": {
                 "fileObject": {"@id": table.file_name},
                 "extract": {"column": field.name},

@@ -31,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.curation.loader import read_curation
+from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
+from evidence_kit.publishing.build import vocabulary_rows
 from evidence_kit.synth.assertions import write_tables
 from evidence_kit.synth.claims import make_claims
 from evidence_kit.synth.defects import corrupt_claims, corrupt_sources, plan_defects
@@ -64,6 +67,14 @@ def synthesize(
     pq.write_table(source_table, parquet_dir / "sources.parquet", compression="zstd")
     pq.write_table(claim_table, parquet_dir / "claims.parquet", compression="zstd")
     write_tables(parquet_dir, layout, sources, claims, plan, rng, defects)
+    vocabularies = vocabulary_rows(
+        (m for _, m in curation.models("interventions")),
+        (m for _, m in curation.models("conditions")),
+        (m for _, m in curation.models("outcomes")),
+    )
+    for name in VOCABULARY_TABLES:
+        table = pa.Table.from_pylist(vocabularies[name], schema=TABLES[name].schema)
+        pq.write_table(table, parquet_dir / TABLES[name].file_name, compression="zstd")
     (out / "defects.json").write_text(json.dumps(defects, indent=1) + "\n", encoding="utf-8")
     return {
         "out": str(out),

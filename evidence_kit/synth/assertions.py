@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evidence_kit.model.errors import ERR
-from evidence_kit.model.tables import TABLES
+from evidence_kit.model.tables import EVIDENCE_COPIES, TABLES
 from evidence_kit.synth.defects import apply_defects, corrupt_evidence, defect
 from evidence_kit.synth.distributions import (
     AGENT_P,
@@ -128,15 +128,15 @@ def _assertion_columns(
         "extraction_confidence": np.round(rng.uniform(0.5, 1.0, size), 2),
         "note": pa.nulls(size, pa.string()),
         **{
-            name: pa.nulls(size, pa.string())
+            name: _empty_lists(size)
             for name in (
                 "cited_reference_ids",
                 "cited_references",
                 "cited_dois",
                 "citation_resolutions",
-                "reviewed_by",
             )
         },
+        "reviewed_by": pa.nulls(size, pa.string()),
         "reviewed_on": pa.nulls(size, pa.date32()),
         "status": retracted.astype(np.int32),
         "retraction_reason": pc.if_else(
@@ -145,6 +145,12 @@ def _assertion_columns(
             null,
         ),
     }
+
+
+def _empty_lists(size: int) -> pa.Array:
+    """``size`` empty ``list<string>`` values (no assertion cites a reference)."""
+    offsets = pa.array(np.zeros(size + 1, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array([], pa.string()))
 
 
 def _arrays(cols: dict[str, Any], schema: pa.Schema, corrupt: bool) -> list[pa.Array]:
@@ -178,22 +184,19 @@ def _evidence_chunk(
 ) -> list[pa.Array]:
     """Evidence rows ``lo:hi``: the clean assertion columns, claim_ and source_ columns by take."""
     names = TABLES["assertions"].schema.names
-    c_part = claims.take(pa.array(layout["claim"][lo:hi]))
-    s_part = sources.table.take(pa.array(layout["src"][lo:hi]))
+    parts = {
+        "claims": claims.take(pa.array(layout["claim"][lo:hi])),
+        "sources": sources.table.take(pa.array(layout["src"][lo:hi])),
+    }
     out = []
     for f in schema:
         name = f.name
-        if name in names:
-            col = clean[names.index(name)]
-        elif name.startswith("claim_") and name[6:] in c_part.column_names:
-            col = c_part.column(name[6:]).combine_chunks()
-        elif name.startswith("source_") and name[7:] in s_part.column_names:
-            col = s_part.column(name[7:]).combine_chunks()
-        elif name in c_part.column_names:
-            col = c_part.column(name).combine_chunks()
-        elif name in s_part.column_names:
-            col = s_part.column(name).combine_chunks()
+        parent, origin, _ = EVIDENCE_COPIES.get(name, ("assertions", name, ""))
+        if parent == "assertions" and origin in names:
+            col = clean[names.index(origin)]
+        elif parent == "assertions":
+            col = pa.nulls(hi - lo, f.type)  # a seeded unknown column
         else:
-            col = pa.nulls(hi - lo, f.type)
+            col = parts[parent].column(origin).combine_chunks()
         out.append(col.cast(f.type) if col.type != f.type else col)
     return out

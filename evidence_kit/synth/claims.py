@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 
 from evidence_kit.model.claims import CLAIM_TYPES
 from evidence_kit.model.tables import TABLES
-from evidence_kit.synth.distributions import CERTAINTY, MAX_SOURCES, STATUS
+from evidence_kit.model.vocabulary import CERTAINTY_ORDER
+from evidence_kit.synth.distributions import MAX_SOURCES, STATUS
 from evidence_kit.synth.sources import Sources
 
 
@@ -44,7 +45,9 @@ def _claim_templates(curation: Any) -> list[dict[str, Any]]:
 def _template(
     kind: str, predicate: str, subject: Any, cond: Any, outc: Any, co: Any, idx: int
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {f.name: None for f in TABLES["claims"].schema}
+    row: dict[str, Any] = {
+        f.name: [] if pa.types.is_list(f.type) else None for f in TABLES["claims"].schema
+    }
     obj = None
     if kind == "mechanism":
         obj = (outc.outcome_id, outc.label, None)
@@ -69,10 +72,10 @@ def _template(
         row["role"] = ("primary", "adjunct")[idx % 2]
     if kind == "combination_therapy":
         row.update(
-            co_interventions=co.intervention_id,
+            co_interventions=[co.intervention_id],
             combination_type=("combination", "sequential")[idx % 2],
-            outcomes=outc.outcome_id,
-            severity_grades="2 | 3 | 4" if idx % 2 else None,
+            outcomes=[outc.outcome_id],
+            severity_grades=[2, 3, 4] if idx % 2 else [],
         )
     if kind == "adverse_effect":
         row.update(
@@ -85,7 +88,7 @@ def _template(
         row["detail"] = "too much pressure on the roller"
     if kind in ("procedure_step", "aftercare"):
         row["detail"] = f"{'apply' if kind == 'aftercare' else 'use'} {co.label}"
-        row["co_interventions"] = co.intervention_id
+        row["co_interventions"] = [co.intervention_id]
         if kind == "procedure_step":
             row["step"] = idx % 5 + 1
     if kind == "schedule":
@@ -137,7 +140,10 @@ def make_claims(
     )
     updates: dict[str, pa.Array] = {
         "claim_id": claim_id,
-        "certainty": pa.DictionaryArray.from_arrays(pa.array(certainty), pa.array(CERTAINTY)),
+        "certainty": pa.DictionaryArray.from_arrays(
+            pa.array(certainty), pa.array(CERTAINTY_ORDER), ordered=True
+        ),
+        "certainty_rank": pa.array(certainty + 1),
         "confidence": pa.array(np.round(confidence, 3)),
         "confidence_rationale": rationale,
         "n_assertions": pa.array(n_assertions),

@@ -194,7 +194,7 @@ def corrupt_evidence(
     defects.append(
         defect("evidence", ids[dangling].as_py(), dangling, "claim_id", ERR.DANGLING_REFERENCE.code)
     )
-    c = names.index("certainty")
+    c = names.index("claim_certainty")
     values = columns[c].to_pylist()
     values[certainty] = "certain"
     columns[c] = pa.array(values, type=TABLES["evidence"].schema.field(c).type)
@@ -203,7 +203,7 @@ def corrupt_evidence(
             "evidence",
             ids[certainty].as_py(),
             certainty,
-            "certainty",
+            "claim_certainty",
             ERR.NOT_ALLOWED_VALUE.code,
         )
     )

@@ -87,13 +87,12 @@ def make_sources(
                 "machine_translated_reason": _reason(seed, "machine_translated"),
                 "cites_literature": seed.has_flag("cites_literature"),
                 "cites_literature_reason": _reason(seed, "cites_literature"),
-                "cited_references": " | ".join(r.as_stated for r in seed.cited_references) or None,
-                "cited_dois": " | ".join(
+                "cited_references": [r.as_stated for r in seed.cited_references],
+                "cited_dois": [
                     r.resolution.doi
                     for r in seed.cited_references
                     if r.resolution and r.resolution.doi
-                )
-                or None,
+                ],
                 "status": "active",
                 "retraction_reason": None,
             }
