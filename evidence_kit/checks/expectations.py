@@ -152,7 +152,7 @@ def _each_element(entry: Mapping[str, Any]) -> bool:
 def _read_elements(engine: Engine, path: Path, column: str) -> Any:
     """One column holding every element of the list column ``column``, flattened."""
     if engine == "spark":
-        from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+        from pyspark.sql import functions as F
 
         frame = spark_session().read.parquet(str(path))
         return frame.select(F.explode(column).alias(column))
@@ -288,7 +288,7 @@ def _exception_messages(info: Mapping[str, Any]) -> list[str]:
 def _plain(value: Any) -> Any:
     """A GX result value as plain JSON-able Python: numpy scalars unwrapped, pairs as
     lists, pandas' missing markers (NaN, NA) as None."""
-    if hasattr(value, "tolist") and getattr(value, "ndim", 0):
+    if hasattr(value, "tolist") and bool(getattr(value, "ndim", False)):
         value = value.tolist()  # a list column's value (numpy array)
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]

@@ -113,8 +113,7 @@ SOURCE_FIELDS = [
     _req(
         "cited_dois",
         STRINGS,
-        "DOIs of the curators' resolutions of the cited references (not the page's words; "
-        "list).",
+        "DOIs of the curators' resolutions of the cited references (not the page's words; list).",
     ),
     _req("status", CATEGORY, "active or retracted."),
     _field("retraction_reason", pa.string(), "Why the record was retracted."),
@@ -258,8 +257,7 @@ ASSERTION_FIELDS = [
     _req(
         "citation_resolutions",
         STRINGS,
-        "The curators' resolutions of those references: citation, resolved by whom and how "
-        "(list).",
+        "The curators' resolutions of those references: citation, resolved by whom and how (list).",
     ),
     _req("agent_type", CATEGORY, "Biolink agent type of who produced the assertion."),
     _req("curator", pa.string(), "Who curated the assertion."),

@@ -37,7 +37,6 @@ from evidence_kit.model.claims import ClaimBase
 from evidence_kit.model.errors import ERR, EvidenceKitError
 from evidence_kit.model.fields import SCHEMA_VERSION
 from evidence_kit.model.records import Assertion, Condition, Intervention, Outcome, Source
-from evidence_kit.model.vocabulary import CERTAINTY_ORDER
 from evidence_kit.model.tables import (
     ASSERTION_FIELDS,
     CHECKSUMS_FILE,
@@ -45,6 +44,7 @@ from evidence_kit.model.tables import (
     TABLES,
     PublishedTable,
 )
+from evidence_kit.model.vocabulary import CERTAINTY_ORDER
 from evidence_kit.publishing import layout
 from evidence_kit.publishing.card import render_card
 from evidence_kit.publishing.metadata import (

@@ -181,7 +181,18 @@ def render_card(stage: Path, release: Release) -> str:
         "are not counts of evidence.\n\n" + NOT_MEDICAL_ADVICE,
         "## Distribution\n\n"
         "The tables are Parquet (zstd, explicit Arrow schemas with a description on every "
-        "column, categorical columns dictionary-encoded). Each file's key-value metadata "
+        "column, categorical columns dictionary-encoded). Multi-valued fields "
+        "(`co_interventions`, `outcomes`, `synonyms`, `severity_grades`, `cited_*`) are "
+        "Arrow lists, never joined strings. `certainty` is an ordered category carrying "
+        "every level (very_low < low < moderate < high): `evidence_kit.load()` returns an "
+        'ordered pandas Categorical, so `sort_values("certainty")` and `.max()` work; SQL '
+        "readers use `certainty_rank` (1 very_low ... 4 high). The vocabularies are tables of "
+        "their own (`interventions`, `conditions` with the ICD-10-CM code and its official "
+        "description, `outcomes`), which the claims' `subject`, `object_id`, "
+        "`co_interventions` and `outcomes` reference. In `evidence.parquet` every column "
+        "copied from a claim is `claim_<name>` and from a source `source_<name>` (a name "
+        "already starting with `source_` is not doubled: `source_file`, `source_type`); "
+        "the assertion's own columns are unprefixed. Each file's key-value metadata "
         "carries `evidence_kit.dataset_version`, `evidence_kit.schema_version` and "
         "`evidence_kit.input_hash` (sha256 of the curation inputs). The files ship inside "
         "the `evidence-kit` Python package:\n\n"
@@ -208,17 +219,26 @@ def render_card(stage: Path, release: Release) -> str:
         'current = (ev["status"] == "active") & (ev["claim_status"] == "active")\n'
         'active = ev[current & (ev["source_status"] == "active")]\n'
         '# negated claims say the opposite ("does not leave scars"): keep them apart\n'
-        'positive = active[~active["negated"]]\n'
-        'top = positive.sort_values("confidence", ascending=False)\n'
-        'print(top[["claim_id", "statement", "certainty", "language", "quote", "quote_en"]])\n'
+        'positive = active[~active["claim_negated"]]\n'
+        'top = positive.sort_values(["claim_certainty", "claim_confidence"], ascending=False)\n'
+        'print(top[["claim_id", "claim_statement", "claim_certainty", "source_language",\n'
+        '           "quote", "quote_en"]])\n'
         "```\n\n"
-        "DuckDB: independent works per claim kind, straight from the files\n\n"
+        "DuckDB: independent works per claim kind, best certainty first, straight from "
+        "the files\n\n"
         "```sql\n"
-        "SELECT kind, count(*) AS claims, avg(n_works) AS mean_works,\n"
-        "       avg(confidence) AS mean_confidence\n"
+        "SELECT kind, max(certainty_rank) AS best_rank, count(*) AS claims,\n"
+        "       avg(n_works) AS mean_works\n"
         "FROM 'parquet/claims.parquet'\n"
         "WHERE status = 'active' AND NOT negated\n"
-        "GROUP BY kind ORDER BY claims DESC;\n"
+        "GROUP BY kind ORDER BY best_rank DESC, claims DESC;\n"
+        "```\n\n"
+        "DuckDB: what microneedling is combined with (a list column, unnested)\n\n"
+        "```sql\n"
+        "SELECT i.label, count(*) AS claims\n"
+        "FROM (SELECT unnest(co_interventions) AS id FROM 'parquet/claims.parquet') c\n"
+        "JOIN 'parquet/interventions.parquet' i ON i.intervention_id = c.id\n"
+        "GROUP BY i.label ORDER BY claims DESC;\n"
         "```",
         "## Table and column reference\n\n"
         "Generated from the Arrow schemas in `evidence_kit/model/tables.py`; the same descriptions "
