@@ -326,7 +326,15 @@ ASSERTIONS: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
     ),
 ]
 
-COUNTS = {"sources": 4, "claims": 9, "assertions": 12, "evidence": 12}
+COUNTS = {
+    "sources": 4,
+    "claims": 9,
+    "assertions": 12,
+    "evidence": 12,
+    "interventions": 2,
+    "conditions": 4,
+    "outcomes": 2,
+}
 """Rows each published table must have for this dataset."""
 
 

@@ -39,6 +39,8 @@ def _source(index: int) -> dict[str, Any]:
         "commercial_interest": index == 0,
         "machine_translated": False,
         "cites_literature": index == 1,
+        "cited_references": [],
+        "cited_dois": [],
         "status": "active",
     }
 
@@ -52,7 +54,12 @@ def _claim(claim_id: str, kind: str, predicate: str, **extra: Any) -> dict[str, 
         "subject_label": "microneedling",
         "predicate": predicate,
         "negated": False,
+        "co_interventions": [],
+        "outcomes": [],
+        "severity_grades": [],
+        "synonyms": [],
         "certainty": "very_low",
+        "certainty_rank": 1,
         "confidence": 0.2,
         "confidence_rationale": "One consumer page without cited studies.",
         "n_assertions": 1,
@@ -80,12 +87,17 @@ def _assertion(assertion_id: str, claim_id: str, start: int, end: int) -> dict[s
         "agent_type": "manual_agent",
         "curator": "evidence-kit curators",
         "extraction_confidence": 0.9,
+        "cited_reference_ids": [],
+        "cited_references": [],
+        "cited_dois": [],
+        "citation_resolutions": [],
         "status": "active",
     }
 
 
 def valid_rows() -> dict[str, list[dict[str, Any]]]:
-    """A small, valid dataset: 3 sources, 3 claims, 4 assertions and their evidence rows."""
+    """A small, valid dataset: 3 sources, 3 claims, 4 assertions, their evidence rows and
+    the vocabulary rows the claims name."""
     sources = [_source(i) for i in range(3)]
     claims = [
         _claim("c-mn-treats-acne-scars", "indication", "treats", role="primary"),
@@ -120,6 +132,18 @@ def valid_rows() -> dict[str, list[dict[str, Any]]]:
         "claims": claims,
         "assertions": assertions,
         "evidence": evidence_rows(sources, claims, assertions),
+        "interventions": [
+            {"intervention_id": "microneedling", "label": "microneedling", "synonyms": []}
+        ],
+        "conditions": [
+            {
+                "condition_id": "acne_scars",
+                "label": "acne scars",
+                "icd10cm": "L90.5",
+                "icd10cm_description": "Scar conditions and fibrosis of skin",
+            }
+        ],
+        "outcomes": [{"outcome_id": "skin_evenness", "label": "skin evenness"}],
     }
 
 
@@ -242,8 +266,8 @@ EXPECTED_DEFECTS = {
     ("evidence", "expect_column_values_to_be_in_set", "statement_mode"),
     ("evidence", "expect_column_values_to_be_between", "extraction_confidence"),
     ("evidence", "expect_column_value_lengths_to_be_between", "quote"),
-    ("evidence", "expect_column_values_to_be_in_set", "kind"),
-    ("evidence", "expect_column_values_to_be_between", "confidence"),
+    ("evidence", "expect_column_values_to_be_in_set", "claim_kind"),
+    ("evidence", "expect_column_values_to_be_between", "claim_confidence"),
     (
         "evidence",
         "expect_column_pair_values_a_to_be_greater_than_b",

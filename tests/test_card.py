@@ -41,23 +41,21 @@ def code_blocks(text: str, language: str) -> list[str]:
 
 
 def negate_first_claim(built: Path) -> str:
-    """Mark one active claim as negated in claims and evidence, as a negative claim reads."""
+    """Mark one active claim as negated in claims (``negated``) and evidence
+    (``claim_negated``), as a negative claim reads."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     claims = pq.read_table(built / "parquet" / "claims.parquet")
     claim_id = claims.column("claim_id")[0].as_py()
-    for name, key in (("claims", "claim_id"), ("evidence", "claim_id")):
+    for name, column in (("claims", "negated"), ("evidence", "claim_negated")):
         path = built / "parquet" / f"{name}.parquet"
         table = pq.read_table(path)
-        hit = pa.array([v == claim_id for v in table.column(key).to_pylist()])
+        hit = pa.array([v == claim_id for v in table.column("claim_id").to_pylist()])
         negated = pa.array(
-            [
-                h or n
-                for h, n in zip(hit.to_pylist(), table.column("negated").to_pylist(), strict=True)
-            ]
+            [h or n for h, n in zip(hit.to_pylist(), table.column(column).to_pylist(), strict=True)]
         )
-        index = table.schema.get_field_index("negated")
+        index = table.schema.get_field_index(column)
         table = table.set_column(index, table.schema.field(index), negated)
         pq.write_table(table, path)
     return claim_id
@@ -103,15 +101,26 @@ def test_committed_card_is_current() -> None:
 
 def test_duckdb_example_runs_on_the_published_files(built: Path, monkeypatch) -> None:
     text = (built / "README.md").read_text("utf-8")
-    [sql] = code_blocks(text, "sql")
+    by_kind, combined = code_blocks(text, "sql")
     negate_first_claim(built)
     monkeypatch.chdir(built)
-    rows = duckdb.sql(sql).fetchall()
+    rows = duckdb.sql(by_kind).fetchall()
     claims = pd.read_parquet(built / "parquet" / "claims.parquet")
     assert claims["negated"].any(), "the fixture needs a negated claim for this test to bite"
     active = claims.query("status == 'active' and not negated")
-    assert sum(r[1] for r in rows) == len(active)
+    assert sum(r[2] for r in rows) == len(active)
     assert {r[0] for r in rows} == set(active["kind"].astype(str))
+    ranks = [r[1] for r in rows]
+    assert ranks == sorted(ranks, reverse=True), "best certainty first"
+    for kind, best_rank, *_ in rows:
+        assert best_rank == active[active["kind"] == kind]["certainty_rank"].max()
+    # the list column, unnested and joined to its vocabulary table
+    labels = pd.read_parquet(built / "parquet" / "interventions.parquet").set_index(
+        "intervention_id"
+    )["label"]
+    expected = claims["co_interventions"].explode().dropna().map(labels).value_counts()
+    assert dict(duckdb.sql(combined).fetchall()) == expected.to_dict()
+    assert expected.sum() > 0, "the fixture combines microneedling with something"
 
 
 def test_pandas_examples_run(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,10 +136,10 @@ def test_pandas_examples_run(built: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert isinstance(top, pd.DataFrame)
     evidence = pd.read_parquet(built / "parquet" / "evidence.parquet")
     statuses = evidence[["status", "claim_status", "source_status"]].astype(str)
-    current = (statuses == "active").all(axis=1) & ~evidence["negated"].astype(bool)
-    assert evidence["negated"].astype(bool).any()
-    assert len(top) == current.sum() and not top["negated"].any()
-    assert list(top["confidence"]) == sorted(top["confidence"], reverse=True)
+    current = (statuses == "active").all(axis=1) & ~evidence["claim_negated"].astype(bool)
+    assert evidence["claim_negated"].astype(bool).any()
+    assert len(top) == current.sum() and not top["claim_negated"].any()
+    assert list(top["claim_confidence"]) == sorted(top["claim_confidence"], reverse=True)
 
 
 def test_hugging_face_datasets_reads_every_table_by_name(built: Path, monkeypatch) -> None:

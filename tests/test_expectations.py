@@ -169,7 +169,7 @@ def test_value_sets_come_from_the_vocabularies_and_models() -> None:
     assert sets["evidence", "evidence_basis"] == sorted(ECO_CODES)
     predicates = sets["claims", "predicate"]
     assert {"treats", "has_adverse_event", "contraindicated_in", "has_cost"} <= set(predicates)
-    assert sets["evidence", "predicate"] == predicates
+    assert sets["evidence", "claim_predicate"] == predicates
     assert sets["claims", "cost_unit"] == ["per_course", "per_session"]
     assert sets["evidence", "claim_interval_unit"] == ["day", "month", "week"]
 
@@ -178,7 +178,7 @@ def test_ranges_offsets_and_quote_lengths() -> None:
     for table, column in [
         ("claims", "confidence"),
         ("assertions", "extraction_confidence"),
-        ("evidence", "confidence"),
+        ("evidence", "claim_confidence"),
         ("evidence", "extraction_confidence"),
     ]:
         kwargs = [

@@ -41,7 +41,7 @@ def test_load_returns_dataframes_and_arrow_tables(published: Path) -> None:
         assert arrow.schema.remove_metadata().equals(TABLES[name].schema, check_metadata=True)
         assert arrow.schema.metadata[b"evidence_kit.table"] == name.encode()
     evidence = evidence_kit.load("evidence")
-    assert isinstance(evidence["certainty"].dtype, pd.CategoricalDtype)
+    assert isinstance(evidence["claim_certainty"].dtype, pd.CategoricalDtype)
     # every synthetic source is quoted, so the flat table names every source file
     assert set(evidence["source_file"]) == set(evidence_kit.load("sources")["source_file"])
 

@@ -84,7 +84,7 @@ def test_key_value_metadata_names_versions_and_input_hash(built: Path) -> None:
         assert sorted(metadata) == sorted(publish.DATASET_KEYS)
         assert metadata["evidence_kit.table"] == name
         assert metadata["evidence_kit.row_count"] == str(COUNTS[name])
-        assert metadata["evidence_kit.dataset_version"] == "0.2.0"
+        assert metadata["evidence_kit.dataset_version"] == "0.3.0"
         assert metadata["evidence_kit.schema_version"] == SCHEMA_VERSION
         assert metadata["evidence_kit.input_hash"] == publish.input_hash(built)
         raw = pq.read_metadata(path).metadata
@@ -114,11 +114,11 @@ def test_rows_carry_the_curated_values_and_the_certainty_rule(built: Path) -> No
     dataset = load_dataset(built)
     claims = {r["claim_id"]: r for r in read(built, "claims").to_pylist()}
     combination = claims["c-mn-vitc-acne-scars"]
-    assert combination["co_interventions"] == "topical_vitamin_c"
-    assert combination["severity_grades"] == "2 | 3"
+    assert combination["co_interventions"] == ["topical_vitamin_c"]
+    assert combination["severity_grades"] == [2, 3]
     assert combination["object_icd10cm"] == "L90.5"
-    assert claims["c-mn-treats-acne-scars"]["outcomes"] == "skin_evenness"
-    assert claims["c-mn-definition"]["synonyms"] == "collagen induction therapy | dermarolling"
+    assert claims["c-mn-treats-acne-scars"]["outcomes"] == ["skin_evenness"]
+    assert claims["c-mn-definition"]["synonyms"] == ["collagen induction therapy", "dermarolling"]
     assert claims["c-mn-stimulates-collagen"]["object_label"] == "collagen production"
     cost = claims["c-mn-cost-cny"]
     assert (cost["amount_min"], cost["currency"], cost["cost_unit"]) == (
@@ -139,7 +139,7 @@ def test_rows_carry_the_curated_values_and_the_certainty_rule(built: Path) -> No
     collagen = claims["c-mn-stimulates-collagen"]
     assert (collagen["n_sources"], collagen["n_works"]) == (2, 1)
     sources = {r["source_id"]: r for r in read(built, "sources").to_pylist()}
-    assert sources["s000"]["cited_dois"] == "10.4103/0974-2077.150742"
+    assert sources["s000"]["cited_dois"] == ["10.4103/0974-2077.150742"]
     assert sources["s000"]["cites_literature"] and not sources["s000"]["commercial_interest"]
     assert sources["s002"]["published_date"].isoformat() == "2025-07-12"
     assert sources["s003"]["status"] == "retracted"
@@ -179,10 +179,11 @@ def test_a_resolved_doi_is_only_on_the_assertions_that_cite_it(built: Path) -> N
     assert citing, "the fixture cites a reference"
     for row in evidence:
         if row["cited_reference_ids"]:
-            assert row["cited_dois"] == "10.4103/0974-2077.150742"
-            assert "resolved by evidence-kit test suite" in row["citation_resolutions"]
+            assert row["cited_dois"] == ["10.4103/0974-2077.150742"]
+            [resolution] = row["citation_resolutions"]
+            assert "resolved by evidence-kit test suite" in resolution
         else:
-            assert row["cited_dois"] is None and row["citation_resolutions"] is None
+            assert row["cited_dois"] == [] and row["citation_resolutions"] == []
     assert not {"source_cited_dois", "source_cited_references", "cited_dois_source"} & set(
         read(built, "evidence").schema.names
     )

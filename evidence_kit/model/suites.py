@@ -155,9 +155,9 @@ def column_origins(table: str) -> dict[str, tuple[str, str]]:
     schema = TABLES[table].schema
     if table != "evidence":
         return {name: (table, name) for name in schema.names}
-    return {column: (parent, name) for column, (parent, name, _) in EVIDENCE_COPIES.items()} | {
-        "assertion_id": ("assertions", "assertion_id")
-    }
+    copies = {column: (parent, name) for column, (parent, name, _) in EVIDENCE_COPIES.items()}
+    copies["assertion_id"] = ("assertions", "assertion_id")
+    return {name: copies[name] for name in schema.names}
 
 
 def _literal_values(annotation: Any) -> set[str]:

@@ -26,9 +26,10 @@ CHECKSUMS_FILE = "SHA256SUMS"
 CATEGORY = pa.dictionary(pa.int32(), pa.string())
 ORDERED = pa.dictionary(pa.int32(), pa.string(), ordered=True)
 """Ordinal columns (``vocabulary.ORDINALS``): every level, in order, in the dictionary."""
-STRINGS = pa.list_(pa.string())
-"""Multi-valued text columns: Arrow ``list<string>`` (empty list when there is none)."""
-INTS = pa.list_(pa.int32())
+STRINGS = pa.list_(pa.field("element", pa.string()))
+"""Multi-valued text columns: Arrow ``list<string>`` (empty list when there is none); the
+list's value field is named ``element``, as Parquet's compliant nested types read back."""
+INTS = pa.list_(pa.field("element", pa.int32()))
 
 
 def _field(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
