@@ -22,7 +22,7 @@ from publish_data import COUNTS, set_version, write_synthetic_dataset
 import evidence_kit
 from evidence_kit.cli import main
 from evidence_kit.model.errors import EvidenceKitError, UsageError
-from evidence_kit.model.tables import CHECKSUMS_FILE, TABLES
+from evidence_kit.model.tables import CHECKSUMS_FILE, TABLES, VOCABULARY_TABLES
 from evidence_kit.publishing import build as publish
 from evidence_kit.publishing import releases
 from evidence_kit.publishing.diff import diff_releases, render_text
@@ -106,15 +106,29 @@ def test_diff_reports_every_kind_of_change(pair: tuple[Path, Path]) -> None:
     assert report.exit_code == 1
 
 
+def without_vocabularies(folder: Path, to: Path) -> Path:
+    """A copy of the release folder without its vocabulary tables (as 0.1.0 and 0.2.0)."""
+    shutil.copytree(folder, to)
+    for name in VOCABULARY_TABLES:
+        (to / TABLES[name].file_name).unlink()
+    return to
+
+
 def test_vocabulary_is_derived_from_the_claims_when_none_is_published(
     pair: tuple[Path, Path],
 ) -> None:
-    vocabulary = diff_releases(*pair).table("vocabulary")
+    # releases of contract v2 publish their vocabulary tables: those are diffed
+    names = [t.table for t in diff_releases(*pair).tables]
+    assert {"interventions", "conditions", "outcomes"} <= set(names)
+    assert "vocabulary" not in names
+    # releases without them (0.1.0, 0.2.0): the terms are derived from the claims
+    base = pair[1].parent.parent / "no-vocabularies"
+    old, new = (without_vocabularies(folder, base / side) for folder, side in zip(pair, "ab"))
+    vocabulary = diff_releases(old, new).table("vocabulary")
     assert vocabulary.derived
     # c-mn-schedule (removed) named no object; the subject is still named by other claims
     assert vocabulary.empty
-    old, new = pair
-    relabelled = new.parent.parent / "relabelled"
+    relabelled = base / "relabelled"
     shutil.copytree(old, relabelled)
 
     def relabel(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -369,8 +383,10 @@ def test_committed_releases_are_intact_and_frozen() -> None:
         assert set(releases.release_files(folder)) == {
             p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
         }
-        for name in TABLES:
-            meta = publish.read_metadata(folder / "parquet" / f"{name}.parquet")
+        tables = [n for n in releases.release_files(folder) if n.endswith(".parquet")]
+        assert {"parquet/claims.parquet", "parquet/evidence.parquet"} <= set(tables), version
+        for name in tables:
+            meta = publish.read_metadata(folder / name)
             assert meta["evidence_kit.dataset_version"] == version
         assert (folder / CHECKSUMS_FILE).is_file()
     current = pq.read_metadata(root / "parquet" / "claims.parquet").metadata or {}
@@ -378,3 +394,7 @@ def test_committed_releases_are_intact_and_frozen() -> None:
     frozen = releases.release_dir(root, version)
     if version == publish.read_release(root).version and frozen.is_dir():
         assert releases.frozen_differences(root, frozen) == []
+        # the current release has every table of the current contract
+        assert {f"parquet/{t.file_name}" for t in TABLES.values()} <= set(
+            releases.release_files(frozen)
+        )

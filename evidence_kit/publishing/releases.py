@@ -45,7 +45,7 @@ from evidence_kit.publishing.diff import (
     resolve_release,
     version_key,
 )
-from evidence_kit.publishing.metadata import checked_files
+from evidence_kit.publishing.metadata import checked_files, read_checksums
 
 CHANGELOG_FILE = "CHANGELOG.md"
 CHANGELOG_HEADER = (
@@ -66,7 +66,13 @@ def previous_release(root: Path, version: str) -> str | None:
 
 
 def release_files(folder: Path) -> list[str]:
-    """The files a release consists of (relative paths): what SHA256SUMS covers, and itself."""
+    """The files a release consists of (relative paths): what SHA256SUMS covers, and itself.
+
+    A folder with a SHA256SUMS is what it lists (an older release has the tables of its own
+    contract: 0.1.0 and 0.2.0 have no vocabulary tables); without one, what a build of the
+    current contract writes."""
+    if (folder / CHECKSUMS_FILE).is_file():
+        return [*sorted(read_checksums(folder)), CHECKSUMS_FILE]
     return [*checked_files(folder), CHECKSUMS_FILE]
 
 
