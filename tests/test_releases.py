@@ -123,7 +123,9 @@ def test_vocabulary_is_derived_from_the_claims_when_none_is_published(
     assert "vocabulary" not in names
     # releases without them (0.1.0, 0.2.0): the terms are derived from the claims
     base = pair[1].parent.parent / "no-vocabularies"
-    old, new = (without_vocabularies(folder, base / side) for folder, side in zip(pair, "ab"))
+    old, new = (
+        without_vocabularies(folder, base / side) for folder, side in zip(pair, "ab", strict=True)
+    )
     vocabulary = diff_releases(old, new).table("vocabulary")
     assert vocabulary.derived
     # c-mn-schedule (removed) named no object; the subject is still named by other claims
