@@ -33,6 +33,7 @@ from evidence_kit.model.tables import (
     CHECKSUMS_FILE,
     PUBLISHED_DOCUMENTS,
     TABLES,
+    VOCABULARY_TABLES,
     PublishedTable,
 )
 
@@ -141,6 +142,11 @@ def table_schema(table: PublishedTable) -> dict[str, Any]:
     fields = []
     for field in table.schema:
         kind, _ = arrow_type_names(field.type)
+        if kind == "array":
+            # frictionless 5 reads Parquet through pandas, where a list cell is a numpy
+            # array, which its `array` type refuses: declared `any`, the list type is in
+            # the description and in croissant.json (repeated fields)
+            kind = "any"
         entry: dict[str, Any] = {
             "name": field.name,
             "type": kind,
@@ -158,10 +164,14 @@ def table_schema(table: PublishedTable) -> dict[str, Any]:
         "missingValues": [],
         "primaryKey": list(table.primary_key),
     }
-    if table.foreign_keys:
+    # a foreign key on a list column applies to each element; Table Schema compares whole
+    # cells, so only the scalar ones are declared here (croissant.json and the checks
+    # carry the list ones)
+    scalar = [(c, t, k) for c, t, k in table.foreign_keys if c not in table.lists]
+    if scalar:
         schema["foreignKeys"] = [
             {"fields": [column], "reference": {"resource": target, "fields": [key]}}
-            for column, target, key in table.foreign_keys
+            for column, target, key in scalar
         ]
     return schema
 
@@ -251,7 +261,14 @@ CROISSANT_CONTEXT: dict[str, Any] = {
 
 
 def _record_set(table: PublishedTable) -> dict[str, Any]:
-    references = {column: (target, key) for column, target, key in table.foreign_keys}
+    # keys into the vocabulary tables are left out: mlcroissant 1.1.1 fails to join a
+    # record set whose references reference further (assertions -> claims -> interventions);
+    # datapackage.json and the checks carry them
+    references = {
+        column: (target, key)
+        for column, target, key in table.foreign_keys
+        if target not in VOCABULARY_TABLES
+    }
     fields = []
     for field in table.schema:
         _, data_type = arrow_type_names(field.type)
