@@ -182,7 +182,9 @@ def test_sha256sums_cover_every_published_file_and_catch_changes(built: Path) ->
 def test_release_file_errors_are_located(tmp_path: Path) -> None:
     root = write_synthetic_dataset(tmp_path / "ds")
     release = root / "release.yaml"
-    text, replaced = re.subn(r"^version: .*$", "version: one", release.read_text("utf-8"), 1, re.M)
+    text, replaced = re.subn(
+        r"^version: .*$", "version: one", release.read_text("utf-8"), count=1, flags=re.M
+    )
     assert replaced == 1
     release.write_text(text, "utf-8")
     with pytest.raises(EvidenceKitError) as caught:
