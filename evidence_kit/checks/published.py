@@ -24,6 +24,7 @@ skipped, and skips are counted in the report's stats, never passed silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +61,16 @@ def validate_published(
     engine: str = "pandas",
     report_dir: Path | None = None,
     suites: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> ValidationReport:
     """Check the published Parquet files in ``directory``; all problems in one report.
 
     ``engine`` is ``pandas`` or ``spark`` (local[2], started only when asked for);
     ``report_dir`` receives the HTML Data Docs when given.  With ``suites=False`` only
     the checksums and the row-level (fast) checks run: no Great Expectations.
+    ``progress`` is called with the name of each stage as it finishes.
     """
+    step = progress or (lambda _stage: None)
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
     if not directory.is_dir():
@@ -76,7 +80,9 @@ def validate_published(
         )
     root = directory.parent
     findings = check_checksums(directory)
+    step("checksums")
     findings += fast_checks(directory)
+    step("column checks")
     present = {
         name: directory / table.file_name
         for name, table in TABLES.items()
@@ -98,7 +104,9 @@ def validate_published(
         display={name: display_path(path) for name, path in present.items()},
     )
     findings += run.findings
+    step("expectation suites")
     findings += check_consistency(directory, present)
+    step("consistency")
     stats = {
         "tables": len(present),
         "expectations": run.evaluated,

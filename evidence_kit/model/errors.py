@@ -548,6 +548,15 @@ class _Catalogue:
         "evidence.parquet holds exactly one row per assertion; rebuild with `evidence-kit build`.",
     )
 
+    # 59x: the published files against the curation (build --check)
+    PUBLISHED_STALE = ErrorType(
+        "EK590",
+        "published-stale",
+        "Published file {path} is not what the curated inputs build now: {reason}.",
+        "Rebuild with `evidence-kit build {root}` and commit the curation files and the "
+        "rebuilt outputs together.",
+    )
+
     # 9xx: bugs
     INTERNAL = ErrorType(
         "EK900",
