@@ -336,11 +336,9 @@ def validate(
             )
         finally:
             progress.close()
-        page = report_dir / "index.html"
-        extra = {"report_path": str(page)} if page.is_file() else {}
-        _emit(report, fmt, str(target), extra)
-        if extra and fmt == "text":
-            click.echo(f"report: {page}")
+        _emit(report, fmt, str(target))
+        if report.report_path and fmt == "text":
+            click.echo(f"report: {report.report_path}")
     else:
         from evidence_kit.curation.validator import validate as run
 
@@ -506,9 +504,12 @@ def build(dataset_dir: Path, check: bool, fmt: str, quiet: bool) -> None:
         finally:
             progress.close()
         report = ValidationReport.from_findings(findings, {"stale_files": len(findings)})
-        _emit(
-            report, fmt, f"{root} (published files against the curation)", {"current": report.valid}
-        )
+        if fmt == "json":
+            _emit(report, fmt, str(root), {"current": report.valid})
+        else:
+            _print_findings(report.findings)
+            state = "current" if report.valid else f"STALE ({len(findings)} files differ)"
+            click.echo(f"{root}: published files {state}")
         sys.exit(0 if report.valid else 1)
     from evidence_kit.publishing.build import build as run
 

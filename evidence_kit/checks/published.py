@@ -90,7 +90,13 @@ def validate_published(
         and parquet_problem(directory / table.file_name) is None
     }
     if not suites:
-        return ValidationReport.from_findings(findings, {"tables": len(present)})
+        report = ValidationReport.from_findings(findings, {"tables": len(present)})
+        if report_dir is not None:
+            from evidence_kit.checks.report import write_report
+
+            page = write_report(report_dir, report, [], skipped=["all: --no-suites"])
+            report = report.model_copy(update={"report_path": str(page)})
+        return report
     from evidence_kit.checks.expectations import run_suites
 
     declared = load_suites()
@@ -103,17 +109,62 @@ def validate_published(
         report_dir=report_dir,
         display={name: display_path(path) for name, path in present.items()},
     )
-    findings += run.findings
     step("expectation suites")
     findings += check_consistency(directory, present)
     step("consistency")
+    kept, folded = fold_expectations(findings, run.findings)
+    findings += kept
     stats = {
         "tables": len(present),
         "expectations": run.evaluated,
         "expectations_failed": run.failed,
         "expectations_skipped": len(run.skipped),
+        "expectations_folded": len(folded),
     }
-    return ValidationReport.from_findings(findings, stats)
+    report = ValidationReport.from_findings(findings, stats)
+    if report_dir is not None:
+        from evidence_kit.checks.report import write_report
+
+        results = [
+            {**r, "folded": _key(r["table"], r["expectation"], r["columns"]) in folded}
+            for r in run.results
+        ]
+        page = write_report(report_dir, report, results, skipped=run.skipped)
+        report = report.model_copy(update={"report_path": str(page)})
+    return report
+
+
+def _key(table: str, expectation: str, columns: list[str]) -> tuple[str, str, str]:
+    return table, expectation, ",".join(columns)
+
+
+def fold_expectations(
+    findings: list[Finding], expectation_findings: list[Finding]
+) -> tuple[list[Finding], set[tuple[str, str, str]]]:
+    """One defect, one finding: a failed expectation on a column the row-level checks
+    already reported in the same file is folded into them (kept in the report as a
+    failed expectation, not as a second finding).  Returns the findings to keep and the
+    folded expectations' keys (table, expectation, columns)."""
+    reported = {(f.file, f.field) for f in findings if f.field}
+    kept: list[Finding] = []
+    folded: set[tuple[str, str, str]] = set()
+    for finding in expectation_findings:
+        columns = (finding.field or "").split(",") if finding.field else []
+        if columns and any((finding.file, c) in reported for c in columns):
+            table = _table_of(finding.file)
+            expectation = finding.message.split(" ", 2)[1]
+            folded.add(_key(table, expectation, columns))
+        else:
+            kept.append(finding)
+    return kept, folded
+
+
+def _table_of(file: str) -> str:
+    name = Path(file).name
+    for table_name, table in TABLES.items():
+        if table.file_name == name:
+            return table_name
+    return name
 
 
 def fast_checks(directory: Path) -> list[Finding]:

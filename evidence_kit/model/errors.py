@@ -649,6 +649,9 @@ class ValidationReport(BaseModel):
     valid: bool
     stats: dict[str, int] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
+    report_path: str | None = Field(
+        default=None, description="The HTML report written by this run, when there is one."
+    )
 
     @classmethod
     def from_findings(cls, findings: list[Finding], stats: dict[str, int]) -> ValidationReport:
