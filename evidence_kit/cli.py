@@ -333,6 +333,7 @@ def validate(
                 report_dir=report_dir,
                 suites=not no_suites,
                 progress=progress.step,
+                fold=True,
             )
         finally:
             progress.close()

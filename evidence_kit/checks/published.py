@@ -62,13 +62,16 @@ def validate_published(
     report_dir: Path | None = None,
     suites: bool = True,
     progress: Callable[[str], None] | None = None,
+    fold: bool = False,
 ) -> ValidationReport:
     """Check the published Parquet files in ``directory``; all problems in one report.
 
     ``engine`` is ``pandas`` or ``spark`` (local[2], started only when asked for);
     ``report_dir`` receives the HTML Data Docs when given.  With ``suites=False`` only
     the checksums and the row-level (fast) checks run: no Great Expectations.
-    ``progress`` is called with the name of each stage as it finishes.
+    ``progress`` is called with the name of each stage as it finishes.  With ``fold``
+    (what the CLI does) a failed expectation on a column the row-level checks already
+    reported is folded into them (:func:`fold_expectations`): one defect, one finding.
     """
     step = progress or (lambda _stage: None)
     if engine not in ENGINES:
@@ -112,7 +115,7 @@ def validate_published(
     step("expectation suites")
     findings += check_consistency(directory, present)
     step("consistency")
-    kept, folded = fold_expectations(findings, run.findings)
+    kept, folded = fold_expectations(findings, run.findings) if fold else (run.findings, set())
     findings += kept
     stats = {
         "tables": len(present),
