@@ -156,7 +156,7 @@ def main() -> None:
     type=click.Choice(["pandas", "spark"]),
     default="pandas",
     show_default=True,
-    help="Great Expectations execution engine for --published.",
+    help="Engine for --published: spark runs every row-level check and the suites on Spark.",
 )
 @click.option(
     "--report-dir",

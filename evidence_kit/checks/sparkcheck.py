@@ -84,7 +84,6 @@ from evidence_kit.model.columnrules import (
 )
 from evidence_kit.model.errors import ERR, Finding
 from evidence_kit.model.fields import CONTEXT_LENGTH
-from evidence_kit.model.tables import TABLES
 
 ROW = "_row"  # the 0-based row of the file (Spark's _metadata.row_index)
 VALID = "_valid"
@@ -133,13 +132,17 @@ def _null(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) ->
     return None if rule.nullable else c.isNull()
 
 
-def _min_length(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
+def _min_length(
+    rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]
+) -> Column | None:
     if rule.min_length is None or not _is_text(kind):
         return None
     return F.char_length(c) < F.lit(rule.min_length)
 
 
-def _max_length(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
+def _max_length(
+    rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]
+) -> Column | None:
     if rule.max_length is None or not _is_text(kind):
         return None
     return F.char_length(c) > F.lit(rule.max_length)
@@ -198,10 +201,14 @@ _GENERATORS: tuple[tuple[str, Generator], ...] = (
 )
 
 
-def first_failure(rule: ColumnRule, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    """A string Column: the first check of ``rule`` the row fails, null when it passes."""
+def first_failure(
+    rule: ColumnRule, kind: T.DataType, ctx: dict[str, Any]
+) -> tuple[Column | None, list[str]]:
+    """A string Column naming the first check of ``rule`` a row fails (null when it
+    passes), and the checks it can name."""
     c = F.col(rule.column)
     expr: Any = None
+    checks = []
     for check, generate in _GENERATORS:
         broken = generate(rule, c, kind, ctx)
         if broken is None:
@@ -209,7 +216,8 @@ def first_failure(rule: ColumnRule, kind: T.DataType, ctx: dict[str, Any]) -> Co
         if check != "null":
             broken = c.isNotNull() & broken
         expr = (F if expr is None else expr).when(broken, F.lit(check))
-    return expr
+        checks.append(check)
+    return expr, checks
 
 
 def _empty(c: Column) -> Column:
@@ -309,7 +317,6 @@ class _SparkEngine:
             checked = checked.withColumn(
                 RECORD_CHECK, F.when(F.col(VALID), record) if record is not None else F.lit(None)
             ).withColumn(VALID, F.col(VALID) & F.col(RECORD_CHECK).isNull())
-        checked = self._cache(checked)
         self._column_findings(table, file, checked, rules, records)
         valid = checked.filter(F.col(VALID))
         key = KEY[table]
@@ -321,7 +328,7 @@ class _SparkEngine:
 
     def _checked(
         self, table: str, df: DataFrame, bad: set[str]
-    ) -> tuple[DataFrame, list[ColumnRule]]:
+    ) -> tuple[DataFrame, list[tuple[ColumnRule, list[str]]]]:
         types = {f.name: f.dataType for f in df.schema.fields}
         ctx = {
             "distinct": lambda name: [
@@ -332,24 +339,29 @@ class _SparkEngine:
         for rule in RULES[table]:
             if rule.column in bad or rule.column not in types:
                 continue
-            expr = first_failure(rule, types[rule.column], ctx)
+            expr, checks = first_failure(rule, types[rule.column], ctx)
             if expr is None:
                 continue
-            rules.append(rule)
+            rules.append((rule, checks))
             exprs.append(expr.alias(_check_column(rule)))
         valid = F.lit(True)
-        for rule in rules:
+        for rule, _ in rules:
             valid = valid & F.col(_check_column(rule)).isNull()
         return df.select("*", *exprs).withColumn(VALID, valid), rules
 
     def _column_findings(
-        self, table: str, file: str, checked: DataFrame, rules: list[ColumnRule], records: bool
+        self,
+        table: str,
+        file: str,
+        checked: DataFrame,
+        rules: list[tuple[ColumnRule, list[str]]],
+        records: bool,
     ) -> None:
         """Column and record findings: counts in one pass, then the first failing rows."""
         counted: list[tuple[str, str, Column]] = []  # (what, check, failing)
-        for rule in rules:
+        for rule, checks in rules:
             c = F.col(_check_column(rule))
-            for check, _ in _GENERATORS:
+            for check in checks:
                 counted.append((rule.column, check, c == F.lit(check)))
         if records:
             for r in RECORD_RULES[table]:
@@ -357,14 +369,17 @@ class _SparkEngine:
         if not counted:
             return
         totals = checked.agg(
-            *(F.sum(F.when(f, 1).otherwise(0)).alias(f"n{i}") for i, (_, _, f) in enumerate(counted))
+            *(
+                F.sum(F.when(f, 1).otherwise(0)).alias(f"n{i}")
+                for i, (_, _, f) in enumerate(counted)
+            )
         ).first()
         assert totals is not None
         failing = [(what, check, f, int(totals[i] or 0)) for i, (what, check, f) in
                    enumerate(counted) if totals[i]]  # fmt: skip
         if not failing:
             return
-        by_rule = {r.column: r for r in rules}
+        by_rule = {r.column: r for r, _ in rules}
         record_names = list(RECORD_COLUMNS[table])
         under = [f for _, _, f, n in failing if n <= self.limit]
         rows: list[Any] = []
@@ -378,25 +393,25 @@ class _SparkEngine:
                 rows += checked.filter(f).orderBy(ROW).limit(self.limit).collect()
         rows.sort(key=lambda r: r[ROW])
         seen: set[tuple[int, str, str]] = set()
+        built: dict[tuple[str, str], Finding] = {}
         for row in rows:
-            for what, check, _, n in failing:
+            for what, check, _, _n in failing:
                 value = row[_check_column(by_rule[what])] if what in by_rule else row[RECORD_CHECK]
                 if value != check or (row[ROW], what, check) in seen:
                     continue
                 seen.add((row[ROW], what, check))
                 if what in by_rule:
                     rule = by_rule[what]
-                    self.out.add(
-                        column_finding(table, file, row[ROW], rule, check, row[rule.column])
-                    )
+                    finding = column_finding(table, file, row[ROW], rule, check, row[rule.column])
                 else:
                     values = {c: row[c] for c in record_names}
-                    self.out.add(record_finding(table, file, row[ROW], check, values))
+                    finding = record_finding(table, file, row[ROW], check, values)
+                built[(what, check)] = finding
+                self.out.add(finding)
         for what, check, _, n in failing:
-            if n > self.limit and what in by_rule:
-                rule = by_rule[what]
-                code = column_finding(table, file, 0, rule, check, None if check == "null" else "")
-                self.out.count(file, code.code, rule.column, n - self.limit)
+            if n > self.limit:  # the rows not collected are counted (EK502)
+                finding = built[(what, check)]
+                self.out.count(file, finding.code, finding.field, n - self.limit)
 
     # ------------------------------------------------------------- cross-record
 
@@ -421,7 +436,7 @@ class _SparkEngine:
             found = self.keys[target].select(
                 F.col("_key").alias(column), F.lit(True).alias(f"_has_{column}")
             )
-            valid = valid.join(F.broadcast(found) if target == "sources" else found, column, "left")
+            valid = valid.join(F.broadcast(found), column, "left")  # parent keys: small
             checked.append(column)
         return valid, checked
 
@@ -467,11 +482,14 @@ class _SparkEngine:
             return
         self._duplicates(file, valid, "assertion_id")
         flagged, checked = self._flag_references(valid, bad)
-        flagged = self._cache(flagged)
         self._dangling(file, flagged, checked)
-        for r in flagged.filter(
-            ~F.col("assertion_id").startswith(F.concat(F.col("source_id"), F.lit("-")))
-        ).select(ROW, "assertion_id", "source_id").collect():
+        for r in (
+            flagged.filter(
+                ~F.col("assertion_id").startswith(F.concat(F.col("source_id"), F.lit("-")))
+            )
+            .select(ROW, "assertion_id", "source_id")
+            .collect()
+        ):
             self.out.add(id_source_finding(file, r[ROW], r["assertion_id"], r["source_id"]))
         has_claim = F.col("_has_claim_id").isNotNull() if "claim_id" in checked else F.lit(False)
         has_source = F.col("_has_source_id").isNotNull() if "source_id" in checked else F.lit(False)
@@ -505,7 +523,12 @@ class _SparkEngine:
                 [T.StructField("source_id", T.StringType()), T.StructField("_text", T.StringType())]
             ),
         ).withColumn("_len", F.char_length("_text"))
-        start, end, text, length = F.col("char_start"), F.col("char_end"), F.col("_text"), F.col("_len")
+        start, end, text, length = (
+            F.col("char_start"),
+            F.col("char_end"),
+            F.col("_text"),
+            F.col("_len"),
+        )
         low = F.greatest(start - CONTEXT_LENGTH, F.lit(0))
         high = F.least(end + CONTEXT_LENGTH, length)
         expected = {

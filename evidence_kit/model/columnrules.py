@@ -42,7 +42,20 @@ SCHEMA_FILE = {
     "evidence": "assertion.schema.json",
 }
 _SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
+
+
+def _char_class(codes: Iterable[int]) -> str:
+    """The inside of a regex character class matching ``codes``, as ranges (RE2, Java)."""
+    runs: list[list[int]] = []
+    for code in sorted(set(codes)):
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs)
+
+
+_SPACE_CLASS = _char_class(ord(c) for c in _SPACE)
 EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
 
 
@@ -63,7 +76,7 @@ def _nfc_suspects() -> str:
             if unicodedata.normalize("NFC", pair) == char:
                 found.add(int(parts[1], 16))  # NFC_QC=Maybe: combines with what precedes
     found |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
-    return "".join(f"\\x{{{c:x}}}" for c in sorted(found))
+    return _char_class(found)
 
 
 #: Rows whose quote matches need the exact (Python) check: edge white space or NFC doubt.
