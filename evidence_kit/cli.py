@@ -286,7 +286,7 @@ def _command(kind: str = "default", name: str | None = None) -> Callable[..., An
     type=click.Choice(["pandas", "spark"]),
     default="pandas",
     show_default=True,
-    help="Great Expectations execution engine for --published.",
+    help="Engine for --published: spark runs every row-level check and the suites on Spark.",
 )
 @click.option(
     "--report-dir",

@@ -5,8 +5,9 @@
 1. **checksums** -- when ``SHA256SUMS`` sits next to the directory (``dataset/SHA256SUMS``,
    paths relative to ``dataset/``), every file it lists must exist and match (EK101,
    EK503), and every Parquet file in the directory must be listed (EK502);
-2. **fast checks** -- :func:`evidence_kit.checks.fastcheck.check_published`, column-wise checks
-   that run in seconds at a million rows;
+2. **row-level checks** -- :func:`evidence_kit.checks.fastcheck.check_published`, column-wise
+   checks that run in seconds at a million rows; with ``engine="spark"`` the same checks
+   as Spark jobs (:func:`evidence_kit.checks.sparkcheck.check_published`);
 3. **expectation suites** -- the committed Great Expectations suites (``validations/``),
    run with the pandas or the Spark engine (:mod:`evidence_kit.checks.expectations`); each
    failing expectation is one EK501 finding naming the table, the expectation and
@@ -84,7 +85,7 @@ def validate_published(
     root = directory.parent
     findings = check_checksums(directory)
     step("checksums")
-    findings += fast_checks(directory)
+    findings += fast_checks(directory, engine)
     step("column checks")
     present = {
         name: directory / table.file_name
@@ -170,11 +171,20 @@ def _table_of(file: str) -> str:
     return name
 
 
-def fast_checks(directory: Path) -> list[Finding]:
-    """The column-wise fast path (:mod:`evidence_kit.checks.fastcheck`), run before the suites.
+def fast_checks(directory: Path, engine: str = "pandas") -> list[Finding]:
+    """The row-level checks, run before the suites: column-wise on this machine
+    (:mod:`evidence_kit.checks.fastcheck`), or as Spark jobs with ``engine="spark"``
+    (:mod:`evidence_kit.checks.sparkcheck`, the same findings).
 
-    It also reports a missing table file (EK101), so the suites just skip that table.
+    They also report a missing table file (EK101), so the suites just skip that table.
     """
+    if engine == "spark":
+        from evidence_kit.checks.expectations import spark_session
+
+        session = spark_session()  # a UsageError naming the extra when pyspark is missing
+        from evidence_kit.checks.sparkcheck import check_published as spark_check
+
+        return spark_check(directory, session)
     from evidence_kit.checks.fastcheck import check_published
 
     return check_published(directory)
