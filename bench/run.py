@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = ("jsonschema", "pydantic", "gx-pandas", "floor", "polars", "fast")
+METHODS = ("jsonschema", "pydantic", "gx-pandas", "floor", "polars", "fast", "spark")
 #: Methods run ``--repeat`` times (median reported); the slow baselines run ``--slow-repeat``.
 QUICK = {"floor", "polars", "fast"}
 LABELS = {
@@ -35,6 +35,7 @@ LABELS = {
     "floor": "read floor: the needed columns of the four tables (pyarrow)",
     "polars": "Polars peer, same checks (bench/polars_peer.py)",
     "fast": "fastcheck (pyarrow + numpy + polars, streamed, 2 threads)",
+    "spark": "sparkcheck, every row-level check as Spark jobs, local[2] (CPU, memory: driver)",
 }
 
 
@@ -97,6 +98,13 @@ def run_fast(parquet: Path) -> int:
     return len(check_published(parquet))
 
 
+def run_spark(parquet: Path) -> int:
+    """Every row-level check as Spark jobs (the session is started before the clock)."""
+    from evidence_kit.checks.sparkcheck import check_published, spark_session
+
+    return len(check_published(parquet, spark_session()))
+
+
 def run_polars(parquet: Path) -> int:
     """The Polars peer: the same checks, one lazy scan per table."""
     import polars_peer
@@ -126,6 +134,7 @@ RUNNERS = {
     "floor": run_floor,
     "polars": run_polars,
     "fast": run_fast,
+    "spark": run_spark,
 }
 
 
@@ -171,6 +180,10 @@ def child(method: str, parquet: Path) -> None:
 
         import evidence_kit.checks.expectations
         import evidence_kit.checks.published
+    if method == "spark":  # start the local[2] session before the clock, as imports
+        from evidence_kit.checks.sparkcheck import spark_session
+
+        spark_session().range(1).count()
     del evidence_kit
     usage = resource.getrusage(resource.RUSAGE_SELF)
     began = time.perf_counter()

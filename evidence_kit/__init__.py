@@ -220,8 +220,10 @@ def check_published(
       and the column-wise checks of every table -- types, value sets, patterns, bounds,
       record rules, keys, references, orphans and every quote against its source text;
       with ``suites=True`` also the Great Expectations suites, run with pandas.
-    * ``engine="pandas"`` or ``"spark"``: the same row-level checks, and the suites run
-      with that Great Expectations engine (Spark starts only when asked for).
+    * ``engine="pandas"``: the same row-level checks, and the suites run with pandas.
+    * ``engine="spark"``: every row-level check runs as Spark jobs
+      (:mod:`evidence_kit.checks.sparkcheck`, the same findings as the fast path), and the
+      suites with Great Expectations' Spark engine (Spark starts only when asked for).
     * ``suites=False`` skips the Great Expectations suites (Great Expectations is then not
       imported); the row-level checks are the same.
 

@@ -9,9 +9,10 @@ and changes into ``tmp_path``, so a test can edit any file and findings name fil
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -28,6 +29,17 @@ settings.load_profile("evidence-kit")
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini"
 REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The one local[2] Spark session of the test run (starting Spark costs seconds on
+    two cores), stopped at the end; every Spark test shares it."""
+    from evidence_kit.checks import expectations as ex
+
+    session = ex.spark_session()
+    yield session
+    session.stop()
 
 
 @pytest.fixture

@@ -41,9 +41,7 @@ def test_readme_quick_start_targets_exist_and_ci_runs_the_test_command() -> None
 def test_curation_guide_locate_example_is_true() -> None:
     guide = (ROOT / "docs" / "curating.md").read_text(encoding="utf-8")
     block = guide.split('$ evidence-kit locate s002 "Huden plumpar"\n', 1)[1].split("```", 1)[0]
-    result = CliRunner().invoke(
-        main, ["locate", "s002", "Huden plumpar", "--dataset", str(ROOT / "dataset")]
-    )
+    result = CliRunner().invoke(main, ["locate", "s002", "Huden plumpar", str(ROOT / "dataset")])
     assert result.exit_code == 0, result.output
     shown = [line.strip() for line in block.strip().splitlines()]
     assert result.output.strip().splitlines() == shown

@@ -82,7 +82,7 @@ def test_core_install_loads_every_table_without_the_validation_stack(tmp_path: P
     assert "Usage" in help_run.stdout
     # the release diff needs nothing beyond the core install
     version = built.dataset_version
-    diff_run = run(venv / "bin" / "evidence-kit", "diff", version, "current", "--dataset",
+    diff_run = run(venv / "bin" / "evidence-kit", "diff", version, "current",
                    project / "dataset", cwd=elsewhere)  # fmt: skip
     assert "no forbidden change" in diff_run.stdout
     missing = subprocess.run(

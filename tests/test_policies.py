@@ -17,7 +17,7 @@ def test_locate_refuses_a_text_path_outside_the_dataset(
     outside = mini.parent / "secret.txt"
     outside.write_text("top secret words", "utf-8")
     edit(mini / "sources.yaml", "text_path: texts/001_mini_zh.txt", "text_path: ../secret.txt")
-    result = cli("locate", "s001", "secret", "--dataset", str(mini))
+    result = cli("locate", "s001", "secret", str(mini))
     assert result.exit_code == 1
     assert "error EK106" in result.output
     assert "top secret" not in result.output
@@ -28,7 +28,7 @@ def test_locate_refuses_a_direct_path_outside_the_dataset(
 ) -> None:
     outside = mini.parent / "secret.txt"
     outside.write_text("top secret words", "utf-8")
-    result = cli("locate", str(outside), "secret", "--dataset", str(mini))
+    result = cli("locate", str(outside), "secret", str(mini))
     assert result.exit_code == 1
     assert "error EK106" in result.output
 

@@ -195,7 +195,7 @@ def test_cli_diff_text_json_and_exit_codes(pair: tuple[Path, Path]) -> None:
     old, new = pair
     root = old.parent.parent.parent  # the dataset directory
     runner = CliRunner()
-    text = runner.invoke(main, ["diff", "0.1.0", str(new), "--dataset", str(root)])
+    text = runner.invoke(main, ["diff", "0.1.0", str(new), str(root)])
     assert text.exit_code == 1, text.output
     for expected in (
         "+ c-mn-cost-eur",
@@ -223,10 +223,10 @@ def test_cli_diff_text_json_and_exit_codes(pair: tuple[Path, Path]) -> None:
     assert document["certainty"]["moves"][0]["new"] == "low"
     assert document["findings"][0]["code"] == "EK601"
 
-    same = runner.invoke(main, ["diff", "0.1.0", "current", "--dataset", str(root)])
+    same = runner.invoke(main, ["diff", "0.1.0", "current", str(root)])
     assert same.exit_code == 0, same.output
     assert "no forbidden change" in same.output
-    for bad in (["diff", "9.9.9", "current", "--dataset", str(root)], ["diff", "nowhere", "0.1.0"]):
+    for bad in (["diff", "9.9.9", "current", str(root)], ["diff", "nowhere", "0.1.0"]):
         result = runner.invoke(main, bad)
         assert result.exit_code == 2, result.output
         assert "EK108" in result.output

@@ -1,6 +1,6 @@
 """The committed suites with GX's Spark engine (local[2]) find what the pandas engine finds.
 
-One Spark session for the module (starting Spark costs seconds on two cores); the
+One Spark session for the whole run (the ``spark`` fixture of conftest.py); the
 seeded-defects tables of tests/published_tables.py are validated with both engines
 through :func:`validate_published`, and the expectation findings must agree.
 """
@@ -8,7 +8,6 @@ through :func:`validate_published`, and the expectation findings must agree.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +21,10 @@ from published_tables import (
     write_published,
 )
 
-from evidence_kit.checks import expectations as ex
 from evidence_kit.checks.published import validate_published
 from evidence_kit.model.errors import Finding
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """The one local[2] session of this module, stopped at the end."""
-    session = ex.spark_session()
-    yield session
-    session.stop()
 
 
 def _summary(findings: list[Finding]) -> list[tuple[str, str | None, str, list[Any]]]:

@@ -98,7 +98,7 @@ def test_same_seed_same_data(tmp_path: Path) -> None:
 def test_cli_prints_the_summary(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["synth", "--assertions", "800", "--out", str(tmp_path / "s"), "--dataset", str(DATASET)],
+        ["synth", "--assertions", "800", "--out", str(tmp_path / "s"), str(DATASET)],
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)

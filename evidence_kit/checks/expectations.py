@@ -41,6 +41,8 @@ class SuiteRun:
     evaluated: int = 0
     failed: int = 0
     skipped: list[str] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    """Every evaluated expectation: table, expectation, columns, success, reason."""
 
 
 def spark_session() -> SparkSession:
@@ -238,9 +240,24 @@ def run_suites(
                 for validation in result.run_results.values():
                     for outcome in validation.results:
                         run.evaluated += 1
+                        config = outcome.expectation_config
+                        entry = {
+                            "table": name,
+                            "expectation": config.type,
+                            "columns": [
+                                config.kwargs[k]
+                                for k in ("column", "column_A", "column_B")
+                                if k in config.kwargs
+                            ],
+                            "success": bool(outcome.success),
+                            "reason": "",
+                        }
                         if not outcome.success:
                             run.failed += 1
-                            run.findings.append(_finding(name, file, outcome))
+                            finding = _finding(name, file, outcome)
+                            entry["reason"] = finding.message
+                            run.findings.append(finding)
+                        run.results.append(entry)
     return run
 
 

@@ -5,8 +5,9 @@
 1. **checksums** -- when ``SHA256SUMS`` sits next to the directory (``dataset/SHA256SUMS``,
    paths relative to ``dataset/``), every file it lists must exist and match (EK101,
    EK503), and every Parquet file in the directory must be listed (EK502);
-2. **fast checks** -- :func:`evidence_kit.checks.fastcheck.check_published`, column-wise checks
-   that run in seconds at a million rows;
+2. **row-level checks** -- :func:`evidence_kit.checks.fastcheck.check_published`, column-wise
+   checks that run in seconds at a million rows; with ``engine="spark"`` the same checks
+   as Spark jobs (:func:`evidence_kit.checks.sparkcheck.check_published`);
 3. **expectation suites** -- the committed Great Expectations suites (``validations/``),
    run with the pandas or the Spark engine (:mod:`evidence_kit.checks.expectations`); each
    failing expectation is one EK501 finding naming the table, the expectation and
@@ -24,6 +25,7 @@ skipped, and skips are counted in the report's stats, never passed silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +67,19 @@ def validate_published(
     engine: str = "pandas",
     report_dir: Path | None = None,
     suites: bool = True,
+    progress: Callable[[str], None] | None = None,
+    fold: bool = False,
 ) -> ValidationReport:
     """Check the published Parquet files in ``directory``; all problems in one report.
 
     ``engine`` is ``pandas`` or ``spark`` (local[2], started only when asked for);
     ``report_dir`` receives the HTML Data Docs when given.  With ``suites=False`` only
     the checksums and the row-level (fast) checks run: no Great Expectations.
+    ``progress`` is called with the name of each stage as it finishes.  With ``fold``
+    (what the CLI does) a failed expectation on a column the row-level checks already
+    reported is folded into them (:func:`fold_expectations`): one defect, one finding.
     """
+    step = progress or (lambda _stage: None)
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", f"use one of: {', '.join(ENGINES)}")
     if not directory.is_dir():
@@ -81,7 +89,9 @@ def validate_published(
         )
     root = directory.parent
     findings = check_checksums(directory)
-    findings += fast_checks(directory)
+    step("checksums")
+    findings += fast_checks(directory, engine)
+    step("column checks")
     present = {
         name: directory / table.file_name
         for name, table in TABLES.items()
@@ -89,7 +99,13 @@ def validate_published(
         and parquet_problem(directory / table.file_name) is None
     }
     if not suites:
-        return ValidationReport.from_findings(findings, {"tables": len(present)})
+        report = ValidationReport.from_findings(findings, {"tables": len(present)})
+        if report_dir is not None:
+            from evidence_kit.checks.report import write_report
+
+            page = write_report(report_dir, report, [], skipped=["all: --no-suites"])
+            report = report.model_copy(update={"report_path": str(page)})
+        return report
     from evidence_kit.checks.expectations import run_suites
 
     declared = load_suites()
@@ -102,22 +118,78 @@ def validate_published(
         report_dir=report_dir,
         display={name: display_path(path) for name, path in present.items()},
     )
-    findings += run.findings
+    step("expectation suites")
     findings += check_consistency(directory, present)
+    step("consistency")
+    kept, folded = fold_expectations(findings, run.findings) if fold else (run.findings, set())
+    findings += kept
     stats = {
         "tables": len(present),
         "expectations": run.evaluated,
         "expectations_failed": run.failed,
         "expectations_skipped": len(run.skipped),
+        "expectations_folded": len(folded),
     }
-    return ValidationReport.from_findings(findings, stats)
+    report = ValidationReport.from_findings(findings, stats)
+    if report_dir is not None:
+        from evidence_kit.checks.report import write_report
+
+        results = [
+            {**r, "folded": _key(r["table"], r["expectation"], r["columns"]) in folded}
+            for r in run.results
+        ]
+        page = write_report(report_dir, report, results, skipped=run.skipped)
+        report = report.model_copy(update={"report_path": str(page)})
+    return report
 
 
-def fast_checks(directory: Path) -> list[Finding]:
-    """The column-wise fast path (:mod:`evidence_kit.checks.fastcheck`), run before the suites.
+def _key(table: str, expectation: str, columns: list[str]) -> tuple[str, str, str]:
+    return table, expectation, ",".join(columns)
 
-    It also reports a missing table file (EK101), so the suites just skip that table.
+
+def fold_expectations(
+    findings: list[Finding], expectation_findings: list[Finding]
+) -> tuple[list[Finding], set[tuple[str, str, str]]]:
+    """One defect, one finding: a failed expectation on a column the row-level checks
+    already reported in the same file is folded into them (kept in the report as a
+    failed expectation, not as a second finding).  Returns the findings to keep and the
+    folded expectations' keys (table, expectation, columns)."""
+    reported = {(f.file, f.field) for f in findings if f.field}
+    kept: list[Finding] = []
+    folded: set[tuple[str, str, str]] = set()
+    for finding in expectation_findings:
+        columns = (finding.field or "").split(",") if finding.field else []
+        if columns and any((finding.file, c) in reported for c in columns):
+            table = _table_of(finding.file)
+            expectation = finding.message.split(" ", 2)[1]
+            folded.add(_key(table, expectation, columns))
+        else:
+            kept.append(finding)
+    return kept, folded
+
+
+def _table_of(file: str) -> str:
+    name = Path(file).name
+    for table_name, table in TABLES.items():
+        if table.file_name == name:
+            return table_name
+    return name
+
+
+def fast_checks(directory: Path, engine: str = "pandas") -> list[Finding]:
+    """The row-level checks, run before the suites: column-wise on this machine
+    (:mod:`evidence_kit.checks.fastcheck`), or as Spark jobs with ``engine="spark"``
+    (:mod:`evidence_kit.checks.sparkcheck`, the same findings).
+
+    They also report a missing table file (EK101), so the suites just skip that table.
     """
+    if engine == "spark":
+        from evidence_kit.checks.expectations import spark_session
+
+        session = spark_session()  # a UsageError naming the extra when pyspark is missing
+        from evidence_kit.checks.sparkcheck import check_published as spark_check
+
+        return spark_check(directory, session)
     from evidence_kit.checks.fastcheck import check_published
 
     return check_published(directory)

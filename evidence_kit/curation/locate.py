@@ -69,6 +69,24 @@ def locate_quote(root: Path, source: str, quote: str, occurrence: int | None = N
     :class:`EvidenceKitError` when the quote is missing or occurs more than once (unless
     ``occurrence`` picks one).
     """
+    found = locate_record(root, source, quote, occurrence)
+    return "\n".join(
+        [
+            f"# {found['file']} line {found['line']}, column {found['column']}",
+            f"quote: {_yaml_str(str(found['quote']))}",
+            f"char_start: {found['char_start']}",
+            f"char_end: {found['char_end']}",
+            f"prefix: {_yaml_str(str(found['prefix']))}",
+            f"suffix: {_yaml_str(str(found['suffix']))}",
+            "",
+        ]
+    )
+
+
+def locate_record(
+    root: Path, source: str, quote: str, occurrence: int | None = None
+) -> dict[str, str | int]:
+    """What :func:`locate_quote` prints, as data (``locate --format json``)."""
     name, path = resolve_text(root, source)
     display = display_path(path)
     text = nfc(read_text(path, display))
@@ -91,17 +109,16 @@ def locate_quote(root: Path, source: str, quote: str, occurrence: int | None = N
     span = spans[0]
     prefix, suffix = context(text, span)
     line, column = line_column(text, span.start)
-    return "\n".join(
-        [
-            f"# {path.name} line {line}, column {column}",
-            f"quote: {_yaml_str(quote)}",
-            f"char_start: {span.start}",
-            f"char_end: {span.end}",
-            f"prefix: {_yaml_str(prefix)}",
-            f"suffix: {_yaml_str(suffix)}",
-            "",
-        ]
-    )
+    return {
+        "file": path.name,
+        "line": line,
+        "column": column,
+        "quote": quote,
+        "char_start": span.start,
+        "char_end": span.end,
+        "prefix": prefix,
+        "suffix": suffix,
+    }
 
 
 def _place(text: str, span: Span) -> str:

@@ -42,7 +42,20 @@ SCHEMA_FILE = {
     "evidence": "assertion.schema.json",
 }
 _SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE)
+
+
+def _char_class(codes: Iterable[int]) -> str:
+    """The inside of a regex character class matching ``codes``, as ranges (RE2, Java)."""
+    runs: list[list[int]] = []
+    for code in sorted(set(codes)):
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs)
+
+
+_SPACE_CLASS = _char_class(ord(c) for c in _SPACE)
 EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
 
 
@@ -63,7 +76,7 @@ def _nfc_suspects() -> str:
             if unicodedata.normalize("NFC", pair) == char:
                 found.add(int(parts[1], 16))  # NFC_QC=Maybe: combines with what precedes
     found |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
-    return "".join(f"\\x{{{c:x}}}" for c in sorted(found))
+    return _char_class(found)
 
 
 #: Rows whose quote matches need the exact (Python) check: edge white space or NFC doubt.
@@ -253,18 +266,59 @@ def value_violation(rule: ColumnRule, value: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class RecordRule:
+    """One record rule of a table, as data; each engine compiles it from these attributes.
+
+    A row breaks the rule when (``when`` holds, or there is no ``when``) and one of:
+    ``requires`` is empty (null or ""), ``increasing`` = ``(a, b)`` does not have b > a,
+    ``allowed_pairs`` = ``(key, value)`` pairs a value not listed for its key in
+    :data:`KIND_PREDICATES`.  ``name`` is the rule's name in findings.
+    """
+
+    name: str
+    when: tuple[str, str] | None = None
+    requires: str | None = None
+    increasing: tuple[str, str] | None = None
+    allowed_pairs: tuple[str, str] | None = None
+
+
+_RETRACTION = RecordRule("retraction", when=("status", "retracted"), requires="retraction_reason")
+
+#: The record rules of each table, in the order pydantic runs the models' validators.
+RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
+    "sources": (_RETRACTION,),
+    "claims": (RecordRule("predicate", allowed_pairs=("kind", "predicate")), _RETRACTION),
+    "assertions": (
+        _RETRACTION,
+        RecordRule("offsets", increasing=("char_start", "char_end")),
+        RecordRule("hedge", when=("statement_mode", "hedged"), requires="hedge_cue"),
+        RecordRule("attribution", when=("statement_mode", "attributed"), requires="attributed_to"),
+    ),
+    "evidence": (),
+}
+
+
+def record_rule_broken(rule: RecordRule, values: dict[str, Any]) -> bool:
+    """Whether one row ``values`` breaks ``rule`` (the plain-Python reading of it)."""
+    if rule.when is not None and values[rule.when[0]] != rule.when[1]:
+        return False
+    if rule.requires is not None and not values[rule.requires]:
+        return True
+    if rule.increasing is not None:
+        low, high = rule.increasing
+        if values[high] <= values[low]:
+            return True
+    if rule.allowed_pairs is not None:
+        key, value = rule.allowed_pairs
+        if values[value] not in KIND_PREDICATES[values[key]]:
+            return True
+    return False
+
+
 def record_rule_failure(table: str, values: dict[str, Any]) -> str | None:
     """The first record rule a column-valid row breaks (the order pydantic runs them in)."""
-    if table in ("sources", "claims", "assertions"):
-        if table == "claims" and values["predicate"] not in KIND_PREDICATES[values["kind"]]:
-            return "predicate"
-        if values["status"] == "retracted" and not values["retraction_reason"]:
-            return "retraction"
-    if table == "assertions":
-        if values["char_end"] <= values["char_start"]:
-            return "offsets"
-        if values["statement_mode"] == "hedged" and not values["hedge_cue"]:
-            return "hedge"
-        if values["statement_mode"] == "attributed" and not values["attributed_to"]:
-            return "attribution"
+    for rule in RECORD_RULES[table]:
+        if record_rule_broken(rule, values):
+            return rule.name
     return None

@@ -548,6 +548,15 @@ class _Catalogue:
         "evidence.parquet holds exactly one row per assertion; rebuild with `evidence-kit build`.",
     )
 
+    # 59x: the published files against the curation (build --check)
+    PUBLISHED_STALE = ErrorType(
+        "EK590",
+        "published-stale",
+        "Published file {path} is not what the curated inputs build now: {reason}.",
+        "Rebuild with `evidence-kit build {root}` and commit the curation files and the "
+        "rebuilt outputs together.",
+    )
+
     # 9xx: bugs
     INTERNAL = ErrorType(
         "EK900",
@@ -640,6 +649,9 @@ class ValidationReport(BaseModel):
     valid: bool
     stats: dict[str, int] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
+    report_path: str | None = Field(
+        default=None, description="The HTML report written by this run, when there is one."
+    )
 
     @classmethod
     def from_findings(cls, findings: list[Finding], stats: dict[str, int]) -> ValidationReport:
