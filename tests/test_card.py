@@ -18,6 +18,7 @@ from evidence_kit.publishing import card, metadata
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = [
     "Motivation",
+    "Evidence map",
     "Composition",
     "Collection process",
     "Preprocessing, cleaning and labelling",
@@ -154,3 +155,12 @@ def test_hugging_face_datasets_reads_every_table_by_name(built: Path, monkeypatc
         assert ds.num_rows == COUNTS[name], name
         assert str(ds.info.version) == release.version
     assert card.front_matter(release, ["zh-Hans", "sv"]).startswith("---\nlicense: ")
+
+
+def test_the_card_shows_the_evidence_map_published_beside_it(built: Path) -> None:
+    text = (built / "README.md").read_text("utf-8")
+    assert "![Evidence map" in text and "(evidence-map.svg)" in text
+    sums = (built / "SHA256SUMS").read_text("utf-8")
+    for name in ("evidence-map.svg", "evidence-map.png"):
+        assert (built / name).is_file() and f"  {name}\n" in sums
+    assert (built / "evidence-map.svg").read_bytes().lstrip().startswith(b"<?xml")

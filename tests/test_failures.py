@@ -19,7 +19,7 @@ from conftest import line_of
 
 from evidence_kit.curation.document import parse_yaml
 from evidence_kit.model.errors import EvidenceKitError
-from evidence_kit.model.tables import PUBLISHED_DOCUMENTS, TABLES
+from evidence_kit.model.tables import PUBLISHED_DOCUMENTS, PUBLISHED_IMAGES, TABLES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -239,7 +239,7 @@ def test_undecodable_bytes_in_sha256sums_are_located(
     result = cli("validate", "--published", str(published / "parquet"))
     assert result.exit_code == 1
     line = data.count(b"\n") + 1  # the appended line, after one per published file
-    assert line == len(TABLES) + len(PUBLISHED_DOCUMENTS) + 1
+    assert line == len(TABLES) + len(PUBLISHED_DOCUMENTS) + len(PUBLISHED_IMAGES) + 1
     assert f"ds/SHA256SUMS:{line}:1: error EK102" in result.output
 
 

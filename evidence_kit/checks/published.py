@@ -47,6 +47,7 @@ from evidence_kit.model.suites import (
 from evidence_kit.model.tables import (
     CHECKSUMS_FILE,
     PUBLISHED_DOCUMENTS,
+    PUBLISHED_IMAGES,
     TABLES,
     VOCABULARY_TABLES,
 )
@@ -242,7 +243,7 @@ def check_checksums(directory: Path) -> list[Finding]:
                 )
             )
     for name in [*(f"{directory.name}/{t.file_name}" for t in TABLES.values()),
-                 *PUBLISHED_DOCUMENTS]:  # fmt: skip
+                 *PUBLISHED_DOCUMENTS, *PUBLISHED_IMAGES]:  # fmt: skip
         path = root / name
         if path.exists() and path.resolve() not in listed:
             findings.append(

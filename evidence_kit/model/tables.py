@@ -353,6 +353,8 @@ OBJECT_TABLES = ("conditions", "outcomes", "interventions")
 checked as a reference to their union."""
 
 PUBLISHED_DOCUMENTS = ("datapackage.json", "croissant.json", "README.md")
+PUBLISHED_IMAGES = ("evidence-map.svg", "evidence-map.png")
+"""The evidence map the card shows (drawn by :mod:`evidence_kit.publishing.evidencemap`)."""
 """Published files besides the Parquet ones; SHA256SUMS must list them all."""
 
 TABLES: dict[str, PublishedTable] = {

@@ -41,12 +41,14 @@ from evidence_kit.model.tables import (
     ASSERTION_FIELDS,
     CHECKSUMS_FILE,
     EVIDENCE_COPIES,
+    PUBLISHED_IMAGES,
     TABLES,
     PublishedTable,
 )
 from evidence_kit.model.vocabulary import CERTAINTY_ORDER
 from evidence_kit.publishing import layout
 from evidence_kit.publishing.card import render_card
+from evidence_kit.publishing.evidencemap import write_evidence_map
 from evidence_kit.publishing.metadata import (
     CHECKED_FILES,
     Release,
@@ -368,7 +370,7 @@ def build(root: Path, changelog: Path | None = None) -> BuildResult:
     its notes, the diff against the previous frozen release, are added to ``changelog``
     (default: ``CHANGELOG.md`` next to ``root``) unless it has an entry for the version.
     """
-    names = [PARQUET_DIR, *CHECKED_FILES, CHECKSUMS_FILE]
+    names = [PARQUET_DIR, *CHECKED_FILES, *PUBLISHED_IMAGES, CHECKSUMS_FILE]
     with layout.build_lock(root):
         layout.cleanup(root)
         layout.migrate(root, names)
@@ -378,7 +380,7 @@ def build(root: Path, changelog: Path | None = None) -> BuildResult:
         rows = table_rows(dataset)
         stage = layout.new_stage(root)
         try:
-            _write_release(stage, release, digest, rows)
+            _write_release(stage, release, digest, rows, dataset)
             check_freezable(stage, root, release.version)
             name = layout.release_id(stage, CHECKSUMS_FILE)
             layout.publish(root, stage, name, names)
@@ -402,9 +404,14 @@ def build(root: Path, changelog: Path | None = None) -> BuildResult:
 
 
 def _write_release(
-    stage: Path, release: Release, digest: str, rows: dict[str, list[dict[str, Any]]]
+    stage: Path,
+    release: Release,
+    digest: str,
+    rows: dict[str, list[dict[str, Any]]],
+    dataset: Dataset,
 ) -> None:
-    """Every published file of one release, written into ``stage``."""
+    """Every published file of one release, written into ``stage``: the tables, the
+    evidence map the card shows, the metadata, the card and the checksums."""
     parquet = stage / PARQUET_DIR
     parquet.mkdir()
     for name, table in TABLES.items():
@@ -418,6 +425,7 @@ def _write_release(
             "evidence_kit.license": release.license,
         }
         write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
+    write_evidence_map(dataset, stage)
     documents = {
         "datapackage.json": render_datapackage(release),
         "croissant.json": render_croissant(stage, release),

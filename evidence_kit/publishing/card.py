@@ -20,7 +20,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evidence_kit.model.tables import TABLES, PublishedTable
+from evidence_kit.model.tables import PUBLISHED_IMAGES, TABLES, PublishedTable
+from evidence_kit.publishing.evidencemap import card_markdown
 from evidence_kit.publishing.metadata import Release, description
 
 NOT_MEDICAL_ADVICE = (
@@ -142,6 +143,11 @@ def render_card(stage: Path, release: Release) -> str:
         "behind the statement (evidence basis) and how much the body of sources supports the "
         "claim (certainty). It is maintained by the evidence-kit maintainers as a worked, "
         "reproducible example of provenance-first curation.",
+        (
+            "## Evidence map\n\n" + card_markdown(PUBLISHED_IMAGES[0])
+            if (stage / PUBLISHED_IMAGES[0]).is_file()
+            else "## Evidence map\n\nNot drawn for this build."
+        ),
         "## Composition\n\n"
         "Three levels that are never mixed: a **source** is one captured web page; an "
         "**assertion** is one place where a source states a claim (verbatim quote with "

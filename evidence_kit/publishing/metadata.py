@@ -32,6 +32,7 @@ from evidence_kit.model.errors import ERR, EvidenceKitError, Finding
 from evidence_kit.model.tables import (
     CHECKSUMS_FILE,
     PUBLISHED_DOCUMENTS,
+    PUBLISHED_IMAGES,
     TABLES,
     VOCABULARY_TABLES,
     PublishedTable,
@@ -341,7 +342,7 @@ def render_croissant(stage: Path, release: Release) -> str:
 def checked_files(root: Path) -> list[str]:
     """Paths (relative to ``root``) of the published files SHA256SUMS covers, sorted."""
     names = [f"parquet/{t.file_name}" for t in TABLES.values()]
-    return sorted([*names, *CHECKED_FILES])
+    return sorted([*names, *CHECKED_FILES, *PUBLISHED_IMAGES])
 
 
 def render_checksums(root: Path) -> str:

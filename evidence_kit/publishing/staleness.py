@@ -21,7 +21,7 @@ from evidence_kit.curation.inputs import input_hash
 from evidence_kit.curation.loader import display_path
 from evidence_kit.curation.validator import load_dataset
 from evidence_kit.model.errors import ERR, Finding
-from evidence_kit.model.tables import CHECKSUMS_FILE
+from evidence_kit.model.tables import CHECKSUMS_FILE, PUBLISHED_IMAGES
 from evidence_kit.publishing.build import PARQUET_DIR, read_metadata, table_rows
 from evidence_kit.publishing.build import _write_release as write_release
 from evidence_kit.publishing.metadata import CHECKED_FILES, read_release
@@ -38,13 +38,13 @@ def stale_files(root: Path) -> list[Finding]:
     with tempfile.TemporaryDirectory(prefix="evidence-kit-check-") as tmp:
         stage = Path(tmp) / "release"
         stage.mkdir()
-        write_release(stage, release, digest, rows)
+        write_release(stage, release, digest, rows, dataset)
         return _compare(root, stage, digest)
 
 
 def _compare(root: Path, stage: Path, digest: str) -> list[Finding]:
     built = sorted(p.relative_to(stage) for p in (stage / PARQUET_DIR).glob("*.parquet"))
-    built += [Path(name) for name in (*CHECKED_FILES, CHECKSUMS_FILE)]
+    built += [Path(name) for name in (*CHECKED_FILES, *PUBLISHED_IMAGES, CHECKSUMS_FILE)]
     published_dir = root / PARQUET_DIR
     extra = (
         sorted(
