@@ -9,11 +9,14 @@ STAMP := $(VENV)/.installed
 .PHONY: setup build test lint clean bench browse screenshot
 
 $(STAMP): pyproject.toml constraints.txt
-	@# system packages for the real-browser test (Debian's chromium; skipped when unavailable)
-	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
-		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-		  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
-		  echo "note: chromium not installed; the browser test will be skipped"; }
+	@# system packages some tests drive (Debian's chromium for the real-browser test, strace
+	@# for the crash sweep); best effort: the tests skip or fall back with a reason without them
+	@missing=""; for tool in chromium chromedriver strace; do command -v $$tool >/dev/null 2>&1 || \
+		missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver strace >/dev/null) || \
+		echo "note: could not install$$missing; the tests that need them skip"; \
+	elif [ -n "$$missing" ]; then echo "note:$$missing not installed; the tests that need them skip"; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,spark,browse]'
