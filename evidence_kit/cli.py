@@ -132,6 +132,12 @@ class _Progress:
         if self.bar is not None:
             self.bar.close()
 
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _is_terminal(stream: Any) -> bool:
     try:
@@ -325,8 +331,7 @@ def validate(
         from evidence_kit.checks.published import validate_published
 
         target = dataset_dir if dataset_dir.name == "parquet" else dataset_dir / "parquet"
-        progress = _Progress(4, "validate --published", quiet)
-        try:
+        with _Progress(4, "validate --published", quiet) as progress:
             report = validate_published(
                 _require_dir(target),
                 engine=engine,
@@ -335,20 +340,15 @@ def validate(
                 progress=progress.step,
                 fold=True,
             )
-        finally:
-            progress.close()
         _emit(report, fmt, str(target))
         if report.report_path and fmt == "text":
             click.echo(f"report: {report.report_path}")
     else:
         from evidence_kit.curation.validator import validate as run
 
-        progress = _Progress(1, "validate", quiet)
-        try:
+        with _Progress(1, "validate", quiet) as progress:
             report, _ = run(_require_dir(dataset_dir))
             progress.step("checked")
-        finally:
-            progress.close()
         _emit(report, fmt, str(dataset_dir))
     sys.exit(0 if report.valid else 1)
 
@@ -498,12 +498,9 @@ def build(dataset_dir: Path, check: bool, fmt: str, quiet: bool) -> None:
         from evidence_kit.model.errors import ValidationReport
         from evidence_kit.publishing.staleness import stale_files
 
-        progress = _Progress(1, "build --check", quiet)
-        try:
+        with _Progress(1, "build --check", quiet) as progress:
             findings = stale_files(root)
             progress.step("compared")
-        finally:
-            progress.close()
         report = ValidationReport.from_findings(findings, {"stale_files": len(findings)})
         if fmt == "json":
             _emit(report, fmt, str(root), {"current": report.valid})
@@ -514,12 +511,9 @@ def build(dataset_dir: Path, check: bool, fmt: str, quiet: bool) -> None:
         sys.exit(0 if report.valid else 1)
     from evidence_kit.publishing.build import build as run
 
-    progress = _Progress(1, "build", quiet)
-    try:
+    with _Progress(1, "build", quiet) as progress:
         result = run(root)
         progress.step("published")
-    finally:
-        progress.close()
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -621,8 +615,7 @@ def browse(dataset_dir: Path, out: Path, no_map: bool, fmt: str, quiet: bool) ->
                 "the evidence map needs matplotlib: pip install 'evidence-kit[browse]' "
                 "(or pass --no-map)"
             ) from None
-    progress = _Progress(2, "browse", quiet)
-    try:
+    with _Progress(2, "browse", quiet) as progress:
         dataset = load_dataset(_require_dir(dataset_dir))
         progress.step("loaded")
         try:
@@ -630,8 +623,6 @@ def browse(dataset_dir: Path, out: Path, no_map: bool, fmt: str, quiet: bool) ->
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         progress.step("written")
-    finally:
-        progress.close()
     index = result.directory / "index.html"
     if fmt == "json":
         files = result.map_files
@@ -702,12 +693,9 @@ def synth(
     from evidence_kit.synth import synthesize
 
     root = _require_dir(_dataset(dataset_dir, dataset_alias))
-    progress = _Progress(1, "synth", quiet)
-    try:
+    with _Progress(1, "synth", quiet) as progress:
         summary = synthesize(root, out, n, seed=seed, corrupt=corrupt)
         progress.step("written")
-    finally:
-        progress.close()
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 

@@ -405,3 +405,16 @@ def set_version(root: Path, version: str) -> None:
     lines = [f"version: {version}" if line.startswith("version:") else line for line in
              text.splitlines()]  # fmt: skip
     release.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every published file under ``root`` (as analysts read it, through the fixed paths)
+    by relative path, with its bytes: the files SHA256SUMS covers, and SHA256SUMS."""
+    from evidence_kit.model.tables import CHECKSUMS_FILE
+    from evidence_kit.publishing.metadata import checked_files
+
+    names = {*checked_files(root), CHECKSUMS_FILE}
+    parquet = root / "parquet"
+    if parquet.is_dir():  # a stray file there counts too
+        names |= {f.relative_to(root).as_posix() for f in parquet.rglob("*") if f.is_file()}
+    return {name: (root / name).read_bytes() for name in sorted(names) if (root / name).is_file()}

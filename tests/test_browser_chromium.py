@@ -18,43 +18,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import chromium
 import pytest
 from browse_data import write_browse_dataset
 
 from evidence_kit.curation.validator import Dataset, load_dataset, validate
 from evidence_kit.publishing.browser import write_site
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, "
-    "/usr/bin/chromedriver): apt-get install chromium chromium-driver",
-)
+pytestmark = pytest.mark.skipif(not chromium.available(), reason=chromium.MISSING)
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-        "--allow-file-access-from-files",
-    ):
-        options.add_argument(argument)
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    browser = webdriver.Chrome(options=options, service=service)
-    try:
+    with chromium.start("--window-size=1400,1000", "--allow-file-access-from-files") as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 def _site(tmp_path_factory: pytest.TempPathFactory, root: Path) -> tuple[Dataset, Path]:

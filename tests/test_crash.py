@@ -19,13 +19,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from publish_data import write_synthetic_dataset
+from publish_data import snapshot, write_synthetic_dataset
 
 from evidence_kit.publishing import build as publish
 from evidence_kit.publishing import layout
 
 HERE = Path(__file__).resolve().parent
-OUTPUTS = ("parquet", "datapackage.json", "croissant.json", "README.md", "SHA256SUMS")
 SYSCALLS = {
     "rename": "rename,renameat,renameat2",
     "unlink": "unlink,unlinkat,rmdir",
@@ -34,18 +33,6 @@ SYSCALLS = {
 STRACE = shutil.which("strace")
 BUILD = [sys.executable, "-c", "from evidence_kit.cli import main; main()", "build"]
 ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """The published files as analysts read them (through the fixed paths)."""
-    found: dict[str, bytes] = {}
-    for name in OUTPUTS:
-        path = root / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file():
-                found[file.relative_to(root).as_posix()] = file.read_bytes()
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from publish_data import COUNTS, set_version, write_synthetic_dataset
+from publish_data import COUNTS, set_version, snapshot, write_synthetic_dataset
 
 from evidence_kit.cli import main
 from evidence_kit.curation.certainty import assess
@@ -24,6 +24,8 @@ from evidence_kit.model.tables import (
     CLAIM_FIELDS,
     EVIDENCE_COPIES,
     EVIDENCE_SOURCE_DROP,
+    PUBLISHED_DOCUMENTS,
+    PUBLISHED_IMAGES,
     SOURCE_FIELDS,
     TABLES,
 )
@@ -31,19 +33,6 @@ from evidence_kit.publishing import build as publish
 from evidence_kit.publishing import layout
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUTS = ("parquet", "datapackage.json", "croissant.json", "README.md", "SHA256SUMS")
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every published file under ``root`` by relative path, with its bytes."""
-    found: dict[str, bytes] = {}
-    for name in OUTPUTS:
-        path = root / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file():
-                found[file.relative_to(root).as_posix()] = file.read_bytes()
-    return found
 
 
 @pytest.fixture
@@ -216,7 +205,8 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     second = write_synthetic_dataset(tmp_path / "elsewhere" / "two")
     publish.build(second)
     assert snapshot(second) == once, "the output depends on where the dataset lives"
-    assert len(once) == len(TABLES) + 4
+    # the tables, the documents, the evidence map and SHA256SUMS, all byte-identical
+    assert len(once) == len(TABLES) + len(PUBLISHED_DOCUMENTS) + len(PUBLISHED_IMAGES) + 1
 
 
 def test_input_hash_covers_paths_and_bytes_of_every_curation_input(tmp_path: Path) -> None:

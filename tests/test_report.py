@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import chromium
 import pytest
 from click.testing import CliRunner
 
@@ -15,8 +16,6 @@ from evidence_kit.cli import main
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture(scope="module")
@@ -68,22 +67,8 @@ def test_the_page_lists_every_finding_and_expectation_and_loads_nothing(
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (/usr/bin/chromium, "
-                    "/usr/bin/chromedriver)")  # fmt: skip
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--proxy-server=http://127.0.0.1:9",
-                     "--host-resolver-rules=MAP * ~NOTFOUND"):  # fmt: skip
-        options.add_argument(argument)  # no network: anything remote would fail to load
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    browser = webdriver.Chrome(options=options, service=service)
-    try:
+    with chromium.start(*chromium.OFFLINE) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 def test_the_report_renders_offline_in_chromium(

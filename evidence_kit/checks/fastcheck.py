@@ -54,18 +54,17 @@ from evidence_kit.checks.columnar import KeyIndex, hash_strings, on_values, plai
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
-    check_schema,
     dangling_finding,
     duplicate_finding,
     id_source_finding,
+    open_table,
     orphan_finding,
-    parquet_problem,
     repeat_finding,
     table_file,
 )
 from evidence_kit.checks.sourcetexts import TextBuffer, load_texts, screen_quotes
 from evidence_kit.model.columnrules import QUOTE_SUSPECT, RECORD, RECORD_COLUMNS, RULES, blocking
-from evidence_kit.model.errors import ERR, Finding
+from evidence_kit.model.errors import Finding
 from evidence_kit.model.tables import TABLES
 
 __all__ = ["FINDING_LIMIT", "QUOTE_SUSPECT", "RULES", "check_published"]
@@ -167,18 +166,10 @@ class _Engine:
         Only the columns some check needs are read; repetitive string columns are read as
         dictionaries, so a value repeated a million times is decoded and checked once.
         """
-        path, file = table_file(self.directory, table)
-        if not path.is_file():
-            self.out.add(ERR.FILE_MISSING.at(file, path=file))
+        opened = open_table(self.directory, table, self.out)
+        if opened is None:
             return
-        unreadable = parquet_problem(path)
-        if unreadable is not None:
-            self.out.add(unreadable)
-            return
-        schema = pq.ParquetFile(path).schema_arrow
-        findings, bad = check_schema(table, file, schema)
-        for f in findings:
-            self.out.add(f)
+        path, file, schema, bad = opened.path, opened.file, opened.schema, opened.bad
         needed = [c for c in schema.names if c in NEEDED[table] and c not in bad]
         as_dictionary = [
             c

@@ -12,6 +12,7 @@ the table-level check both paths start with (:func:`check_schema`), the
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,35 @@ def parquet_problem(path: Path) -> Finding | None:
 def table_file(directory: Path, table: str) -> tuple[Path, str]:
     path = directory / TABLES[table].file_name
     return path, display_path(path)
+
+
+@dataclass(frozen=True)
+class OpenTable:
+    """A published table file that can be checked: where it is, how it is shown in
+    findings, its Arrow schema, and the columns not to check (missing or mistyped)."""
+
+    path: Path
+    file: str
+    schema: pa.Schema
+    bad: set[str]
+
+
+def open_table(directory: Path, table: str, out: Collector) -> OpenTable | None:
+    """The table's file opened for checking, its table-level problems added to ``out``;
+    None (after an EK101 or EK560 finding) when it is missing or not readable Parquet.
+    Every engine (column, record, Spark) starts a table this way."""
+    import pyarrow.parquet as pq
+
+    path, file = table_file(directory, table)
+    if not path.is_file():
+        out.add(ERR.FILE_MISSING.at(file, path=file))
+        return None
+    unreadable = parquet_problem(path)
+    if unreadable is not None:
+        out.add(unreadable)
+        return None
+    schema = pq.ParquetFile(path).schema_arrow
+    findings, bad = check_schema(table, file, schema)
+    for finding in findings:
+        out.add(finding)
+    return OpenTable(path, file, schema, bad)

@@ -19,17 +19,15 @@ from pydantic import ValidationError
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
-    check_schema,
     column_finding,
     dangling_finding,
     duplicate_finding,
     id_source_finding,
+    open_table,
     orphan_finding,
-    parquet_problem,
     quote_findings,
     record_finding,
     repeat_finding,
-    table_file,
 )
 from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.model.columnrules import (
@@ -40,7 +38,7 @@ from evidence_kit.model.columnrules import (
     record_rule_failure,
     value_violation,
 )
-from evidence_kit.model.errors import ERR, Finding
+from evidence_kit.model.errors import Finding
 from evidence_kit.model.records import Assertion
 
 BATCH_ROWS = 65_536
@@ -122,17 +120,10 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
     claims_ok = False
     supported: set[str] = set()
     for table in ORDER:
-        path, file = table_file(directory, table)
-        if not path.is_file():
-            out.add(ERR.FILE_MISSING.at(file, path=file))
+        opened = open_table(directory, table, out)
+        if opened is None:
             continue
-        unreadable = parquet_problem(path)
-        if unreadable is not None:
-            out.add(unreadable)
-            continue
-        findings, bad = check_schema(table, file, pq.ParquetFile(path).schema_arrow)
-        for f in findings:
-            out.add(f)
+        path, file, bad = opened.path, opened.file, opened.bad
         seen: dict[str, int] = {}
         seen_quotes: dict[tuple[str, int, int, str], str] = {}
         all_keys: set[str] = set()

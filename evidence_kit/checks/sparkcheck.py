@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 import langcodes
-import pyarrow.parquet as pq
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -57,17 +56,15 @@ from pyspark.sql import types as T
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
-    check_schema,
     column_finding,
     dangling_finding,
     duplicate_finding,
     id_source_finding,
+    open_table,
     orphan_finding,
-    parquet_problem,
     quote_findings,
     record_finding,
     repeat_finding,
-    table_file,
 )
 from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.model.columnrules import (
@@ -82,7 +79,7 @@ from evidence_kit.model.columnrules import (
     RecordRule,
     blocking,
 )
-from evidence_kit.model.errors import ERR, Finding
+from evidence_kit.model.errors import Finding
 from evidence_kit.model.fields import CONTEXT_LENGTH
 
 ROW = "_row"  # the 0-based row of the file (Spark's _metadata.row_index)
@@ -296,17 +293,10 @@ class _SparkEngine:
     # ---------------------------------------------------------------- per table
 
     def _table(self, table: str) -> None:
-        path, file = table_file(self.directory, table)
-        if not path.is_file():
-            self.out.add(ERR.FILE_MISSING.at(file, path=file))
+        opened = open_table(self.directory, table, self.out)
+        if opened is None:
             return
-        unreadable = parquet_problem(path)
-        if unreadable is not None:
-            self.out.add(unreadable)
-            return
-        findings, bad = check_schema(table, file, pq.ParquetFile(path).schema_arrow)
-        for f in findings:
-            self.out.add(f)
+        path, file, bad = opened.path, opened.file, opened.bad
         raw = self.spark.read.parquet(str(path.resolve()))
         names = [c for c in raw.columns if c in _needed(table) and c not in bad]
         df = raw.select(*names, F.col("_metadata.row_index").alias(ROW))

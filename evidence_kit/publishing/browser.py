@@ -37,6 +37,7 @@ from markupsafe import Markup, escape
 from evidence_kit.curation.certainty import LEVELS, Assessment, assess
 from evidence_kit.curation.validator import Dataset
 from evidence_kit.model.claims import ClaimBase
+from evidence_kit.model.fields import references
 from evidence_kit.model.records import Assertion, Source
 from evidence_kit.model.vocabulary import (
     ATTRIBUTIONS,
@@ -165,38 +166,14 @@ def qualifier_phrases(qualifiers: Any) -> list[tuple[str, str]]:
     return list(qualifiers.phrases())
 
 
-_DETAIL_FIELDS = (
-    "predicate",
-    "role",
-    "combination_type",
-    "severity_grades",
-    "severity",
-    "expected_reaction",
-    "stated_cause",
-    "factor",
-    "step",
-    "action",
-    "instruction",
-    "interval_min",
-    "interval_max",
-    "interval_unit",
-    "sessions_min",
-    "sessions_max",
-    "amount_min",
-    "amount_max",
-    "currency",
-    "unit",
-    "approximate",
-    "setting",
-    "attribute",
-    "definition",
-    "synonyms",
-)
-
-
 def _details(claim: ClaimBase) -> list[tuple[str, str]]:
+    """The claim's kind-specific fields, read from its model: everything but the fields all
+    kinds share and the references to vocabulary terms (shown as the claim's terms)."""
+    linked = {path.split(".")[0] for path, _, _ in references(claim)}
     found = []
-    for name in _DETAIL_FIELDS:
+    for name in type(claim).model_fields:
+        if name in ClaimBase.model_fields or name == "kind" or name in linked:
+            continue
         value = getattr(claim, name, None)
         if value is None or value == []:
             continue
