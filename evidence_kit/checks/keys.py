@@ -1,0 +1,114 @@
+"""Duplicate keys and repeated rows found by 64-bit hashes, for the fast path.
+
+The fast path keeps, while it streams a table, the key of every valid row as a 64-bit
+hash (with the row number and where the value sits); :func:`duplicated` then finds the
+candidates with one sort of the hashes, and only those few rows are compared exactly
+(:func:`groups`), so no hash table or ``np.isin`` over all rows is needed.
+
+>>> mask = duplicated(np.array([5, 7, 5, 9], dtype=np.uint64))
+>>> mask.tolist()
+[True, False, True, False]
+>>> groups(np.array([3, 8, 11]), ["a", "b", "a"])
+[('a', 3, [11])]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from evidence_kit.checks.columnar import hash_strings, plain
+
+
+def compact(rows: np.ndarray) -> np.ndarray:
+    """Row numbers as int32 when they fit (they are kept for every row of a big file)."""
+    return rows.astype(np.int32) if len(rows) == 0 or rows.max() < 2**31 else rows
+
+
+@dataclass
+class KeptKeys:
+    """The keys of the valid rows seen so far: one entry per record batch.
+
+    Each entry holds the batch's whole key column (no copy of the valid rows), the
+    valid rows' positions in it, their row numbers in the file and their hashes.
+    """
+
+    columns: list[pa.Array] = field(default_factory=list)
+    local: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+    digests: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, column: pa.Array, local: np.ndarray, base: int) -> None:
+        """Keep the keys of rows ``local`` of ``column``, a batch starting at row ``base``."""
+        values = plain(column)
+        digest = hash_strings(values)
+        self.columns.append(values)
+        self.local.append(compact(local))
+        self.rows.append(compact(base + local))
+        self.digests.append(digest[local] if len(local) < len(values) else digest)
+
+    def extend(self, other: KeptKeys) -> None:
+        """Append the keys ``other`` kept (rows after ours)."""
+        for name in ("columns", "local", "rows", "digests"):
+            getattr(self, name).extend(getattr(other, name))
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.rows)
+
+    def gathered(self) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray, np.ndarray]:
+        """All kept keys: the columns, each key's position in them, row numbers, hashes."""
+        starts = np.cumsum([0] + [len(c) for c in self.columns[:-1]], dtype=np.int64)
+        at = np.concatenate([s + loc for s, loc in zip(starts, self.local, strict=True)])
+        columns = pa.chunked_array(self.columns, self.columns[0].type)
+        return columns, at, np.concatenate(self.rows), np.concatenate(self.digests)
+
+
+def duplicated(digest: np.ndarray) -> np.ndarray:
+    """Mask of the 64-bit hashes that occur more than once.
+
+    One sort of the hashes (8 bytes a row, no hash table) finds the repeated values; a
+    64 KiB table of their low 16 bits then screens every row with one gather, and only
+    the rows it lets through are looked up exactly (binary search over all rows would
+    cost 30x more).
+    """
+    digest = np.ascontiguousarray(digest, dtype=np.uint64)
+    ordered = np.sort(digest)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    out = np.zeros(len(digest), dtype=bool)
+    if not len(repeated):
+        return out
+    table = np.zeros(1 << 16, dtype=bool)
+    table[_low16(repeated)] = True
+    maybe = np.flatnonzero(np.take(table, _low16(digest)))
+    at = np.minimum(np.searchsorted(repeated, digest[maybe]), len(repeated) - 1)
+    out[maybe[repeated[at] == digest[maybe]]] = True
+    return out
+
+
+def _low16(values: np.ndarray) -> np.ndarray:
+    """The low 16 bits of each uint64, without arithmetic (a strided view, then a copy)."""
+    little = values.astype("<u8", copy=False)
+    return np.ascontiguousarray(little.view(np.uint16)[::4])
+
+
+def groups(rows: np.ndarray, values: list[Any]) -> list[tuple[Any, int, list[int]]]:
+    """``(value, first row, later rows)`` per value held by more than one row.
+
+    ``rows`` ascend; the groups come in the order of their first rows.
+    """
+    found: dict[Any, list[int]] = {}
+    for row, value in zip(rows.tolist(), values, strict=True):
+        found.setdefault(value, []).append(row)
+    return [(v, rs[0], rs[1:]) for v, rs in found.items() if len(rs) > 1]
+
+
+def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of two uint64 columns (multiply-xorshift; wraps around)."""
+    h = a * np.uint64(0x9E3779B97F4A7C15) ^ (b + np.uint64(0x632BE59BD9B4E5C1))
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    return h ^ (h >> np.uint64(29))
