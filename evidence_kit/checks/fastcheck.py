@@ -71,7 +71,7 @@ from evidence_kit.checks.findings import (
     orphan_finding,
     repeat_finding,
 )
-from evidence_kit.checks.keys import KeptKeys, compact, duplicated, groups, mix
+from evidence_kit.checks.keys import KeptKeys, compact, duplicated, groups, mix, read_values
 from evidence_kit.checks.sourcetexts import TextBuffer, load_texts, screen_quotes
 from evidence_kit.model.columnrules import QUOTE_SUSPECT, RECORD, RECORD_COLUMNS, RULES, blocking
 from evidence_kit.model.errors import Finding
@@ -195,7 +195,8 @@ class _Engine:
                 finally:
                     self.ready.set()
                 parts = [future.result() for future in futures]
-        for table, table_file in opened.items():
+        pa.default_memory_pool().release_unused()  # the batches are gone; keep RSS low
+        for table, table_file in sorted(opened.items()):  # evidence first: less held at once
             if table_file is not None:
                 mine = [part for (t, _, _), part in zip(tasks, parts, strict=True) if t == table]
                 self._finish(table, table_file, mine)
@@ -219,38 +220,22 @@ class _Engine:
         kept, quads = KeptKeys(), []
         for part in parts:
             self.out.extend(part.out)
-            for quad in part.quads:
-                quad["p"] = quad["p"] + len(kept)
-                quads.append(quad)
+            quads += part.quads
             kept.extend(part.kept)
             if part.supported is not None:
                 self.supported |= part.supported
-        key = TABLES[table].primary_key[0]
+            part.kept, part.quads = KeptKeys(), []
         if table == "assertions":
-            if len(kept):
-                columns, at, rows, digest = kept.gathered()
-                self._repeats(opened.file, quads, columns, at)
-                self._key_groups(opened.file, key, columns, at, rows, digest)
-        elif len(kept):
-            self._key_groups(opened.file, key, *kept.gathered())
+            self._repeats(opened, quads)
+        self._key_groups(opened, TABLES[table].primary_key[0], kept)
 
-    def _key_groups(
-        self,
-        file: str,
-        column: str,
-        columns: pa.ChunkedArray,
-        at: np.ndarray,
-        rows: np.ndarray,
-        digest: np.ndarray,
-    ) -> None:
+    def _key_groups(self, opened: OpenTable, column: str, kept: KeptKeys) -> None:
         """EK301: duplicate keys, candidates by 64-bit hash, then compared exactly."""
-        maybe = np.flatnonzero(duplicated(digest))
-        if not len(maybe):
-            return
-        values = columns.take(pa.array(at[maybe])).to_pylist()
-        for key, first, later in groups(rows[maybe], values):
+        rows = kept.repeated_rows()
+        values = read_values(opened.path, column, rows)
+        for key, first, later in groups(rows, values):
             for row in later:
-                self.out.add(duplicate_finding(file, row, column, key, first))
+                self.out.add(duplicate_finding(opened.file, row, column, key, first))
 
     def _sources(self) -> None:
         opened = open_table(self.directory, "sources", self.out)
@@ -269,8 +254,7 @@ class _Engine:
                 valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
         if all_ids:
             self.keys["sources"] = KeyIndex(pa.chunked_array(all_ids, pa.string()).combine_chunks())
-        if len(kept):
-            self._key_groups(opened.file, "source_id", *kept.gathered())
+        self._key_groups(opened, "source_id", kept)
         if valid_rows:
             findings, texts = load_texts(opened.file, self.directory.parent, valid_rows)
             for f in findings:
@@ -301,8 +285,7 @@ class _Engine:
             return
         keys = pa.chunked_array(all_ids, pa.string()).combine_chunks()
         self.keys["claims"] = KeyIndex(keys)
-        if len(kept):
-            self._key_groups(opened.file, "claim_id", *kept.gathered())
+        self._key_groups(opened, "claim_id", kept)
         self.supported = np.zeros(len(keys), dtype=bool)
         self.claim_rows = {"file": opened.file, "active": active, "degraded": degraded}
 
@@ -340,7 +323,6 @@ class _Engine:
         bad: set[str],
     ) -> None:
         rows = np.flatnonzero(valid)
-        held = len(part.kept)
         ids = batch.column("assertion_id")
         part.kept.add(ids, rows, base)
         index = self._references(part.out, file, batch, base, valid, bad)
@@ -375,7 +357,6 @@ class _Engine:
                 "ab": (start[known].astype(np.uint64) << np.uint64(32))
                 | end[known].astype(np.uint32).astype(np.uint64),
                 "r": compact(base + np.flatnonzero(known)),
-                "p": compact(held + np.flatnonzero(known[rows])),
             }
         )
         screen_quotes(part.out, self.texts, file, batch, base, valid, start, end)
@@ -395,23 +376,30 @@ class _Engine:
         out = ids[indices] if len(ids) else np.full(len(column), -1, dtype=np.int64)
         return np.where(values.is_valid().to_numpy(zero_copy_only=False), out, -1)
 
-    def _repeats(
-        self, file: str, quads: list[dict[str, np.ndarray]], ids: pa.ChunkedArray, at: np.ndarray
-    ) -> None:
+    def _repeats(self, opened: OpenTable, quads: list[dict[str, np.ndarray]]) -> None:
         """EK307: the same source, offsets and claim as an earlier valid row."""
         if not quads:
             return
-        sc, ab, rows, pos = (np.concatenate([q[k] for q in quads]) for k in ("sc", "ab", "r", "p"))
-        del quads[:]
-        maybe = np.flatnonzero(duplicated(mix(sc, ab)))
+        digest = np.concatenate([mix(q["sc"], q["ab"]) for q in quads])
+        maybe = np.flatnonzero(duplicated(digest))
+        del digest
         if not len(maybe):
             return
-        values = list(zip(sc[maybe].tolist(), ab[maybe].tolist(), strict=True))
-        first_at = dict(zip(rows[maybe].tolist(), pos[maybe].tolist(), strict=True))
-        for _, first, later in groups(rows[maybe], values):
-            first_id = ids[int(at[first_at[first]])].as_py()
+        starts = np.cumsum([0] + [len(q["r"]) for q in quads])
+        batch = np.searchsorted(starts, maybe, side="right") - 1
+        local = maybe - starts[batch]
+        sc, ab, rows = (
+            np.array([quads[b][k][i] for b, i in zip(batch.tolist(), local.tolist(), strict=True)])
+            for k in ("sc", "ab", "r")
+        )
+        values = list(zip(sc.tolist(), ab.tolist(), strict=True))
+        found = groups(rows, values)
+        firsts = np.array(sorted({first for _, first, _ in found}), dtype=np.int64)
+        named = read_values(opened.path, "assertion_id", firsts)
+        first_id = dict(zip(firsts.tolist(), named, strict=True))
+        for _, first, later in found:
             for row in later:
-                self.out.add(repeat_finding(file, row, first_id))
+                self.out.add(repeat_finding(opened.file, row, first_id[first]))
 
     def _orphans(self) -> None:
         info = self.claim_rows

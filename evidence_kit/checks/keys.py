@@ -1,9 +1,10 @@
 """Duplicate keys and repeated rows found by 64-bit hashes, for the fast path.
 
 The fast path keeps, while it streams a table, the key of every valid row as a 64-bit
-hash (with the row number and where the value sits); :func:`duplicated` then finds the
-candidates with one sort of the hashes, and only those few rows are compared exactly
-(:func:`groups`), so no hash table or ``np.isin`` over all rows is needed.
+hash with its row number; :func:`duplicated` then finds the candidates with one sort of
+the hashes, and only those few rows are read back and compared exactly
+(:func:`read_values`, :func:`groups`), so no hash table, ``np.isin`` or copy of the keys
+over all rows is needed.
 
 >>> mask = duplicated(np.array([5, 7, 5, 9], dtype=np.uint64))
 >>> mask.tolist()
@@ -15,10 +16,12 @@ candidates with one sort of the hashes, and only those few rows are compared exa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from evidence_kit.checks.columnar import hash_strings, plain
 
@@ -30,40 +33,53 @@ def compact(rows: np.ndarray) -> np.ndarray:
 
 @dataclass
 class KeptKeys:
-    """The keys of the valid rows seen so far: one entry per record batch.
+    """The keys of the valid rows seen so far, as 64-bit hashes with their row numbers.
 
-    Each entry holds the batch's whole key column (no copy of the valid rows), the
-    valid rows' positions in it, their row numbers in the file and their hashes.
+    The key strings themselves are not kept (at 10 million rows they would be the
+    largest thing in memory): the few rows whose hash repeats are read back from the
+    file by :func:`read_values`, only from the row groups that hold them.
     """
 
-    columns: list[pa.Array] = field(default_factory=list)
-    local: list[np.ndarray] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
     digests: list[np.ndarray] = field(default_factory=list)
 
     def add(self, column: pa.Array, local: np.ndarray, base: int) -> None:
         """Keep the keys of rows ``local`` of ``column``, a batch starting at row ``base``."""
-        values = plain(column)
-        digest = hash_strings(values)
-        self.columns.append(values)
-        self.local.append(compact(local))
+        digest = hash_strings(plain(column))
         self.rows.append(compact(base + local))
-        self.digests.append(digest[local] if len(local) < len(values) else digest)
+        self.digests.append(digest[local] if len(local) < len(column) else digest)
 
     def extend(self, other: KeptKeys) -> None:
         """Append the keys ``other`` kept (rows after ours)."""
-        for name in ("columns", "local", "rows", "digests"):
-            getattr(self, name).extend(getattr(other, name))
+        self.rows.extend(other.rows)
+        self.digests.extend(other.digests)
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows)
 
-    def gathered(self) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray, np.ndarray]:
-        """All kept keys: the columns, each key's position in them, row numbers, hashes."""
-        starts = np.cumsum([0] + [len(c) for c in self.columns[:-1]], dtype=np.int64)
-        at = np.concatenate([s + loc for s, loc in zip(starts, self.local, strict=True)])
-        columns = pa.chunked_array(self.columns, self.columns[0].type)
-        return columns, at, np.concatenate(self.rows), np.concatenate(self.digests)
+    def repeated_rows(self) -> np.ndarray:
+        """Row numbers (ascending) of the kept rows whose hash some other kept row shares."""
+        if not self.rows:
+            return np.zeros(0, dtype=np.int64)
+        maybe = np.flatnonzero(duplicated(np.concatenate(self.digests)))
+        return np.concatenate(self.rows)[maybe].astype(np.int64)
+
+
+def read_values(path: Path, column: str, rows: np.ndarray) -> list[Any]:
+    """The values of ``column`` at file rows ``rows`` (ascending), reading only the row
+    groups that hold them."""
+    if not len(rows):
+        return []
+    parquet = pq.ParquetFile(path)
+    meta = parquet.metadata
+    ends = np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
+    group = np.searchsorted(ends, rows, side="right")
+    out: list[Any] = []
+    for g in np.unique(group).tolist():
+        mine = rows[group == g] - (ends[g - 1] if g else 0)
+        values = parquet.read_row_group(g, columns=[column], use_threads=False).column(0)
+        out += values.take(pa.array(mine)).to_pylist()
+    return out
 
 
 def duplicated(digest: np.ndarray) -> np.ndarray:
