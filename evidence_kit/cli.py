@@ -559,7 +559,9 @@ def diff(
         evidence-kit diff dataset/releases/0.1.0 dataset/parquet --format json
     """
     from evidence_kit.model.errors import EvidenceKitError
-    from evidence_kit.publishing.diff import diff_releases, render_text, resolve_release
+    from evidence_kit.publishing.changes import render_text
+    from evidence_kit.publishing.diff import diff_releases
+    from evidence_kit.publishing.releasepaths import resolve_release
 
     root = _dataset(dataset_dir, dataset_alias)
     try:
