@@ -171,6 +171,8 @@ def _emit(
     stats = ", ".join(f"{v} {k}" for k, v in report.stats.items())
     state = "valid" if report.valid else "INVALID"
     click.echo(f"{label}: {state} ({stats})")
+    for skipped in report.skipped:
+        click.echo(skipped.render())
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -307,6 +309,13 @@ def _command(kind: str = "default", name: str | None = None) -> Callable[..., An
     help="With --published: run the checksums and row-level checks only, not the "
     "Great Expectations suites.",
 )
+@click.option(
+    "--installed",
+    is_flag=True,
+    help="Check the data installed with the package (SHA256SUMS and the row-level "
+    "checks; DATASET_DIR is not read). The source texts are not redistributed, so the "
+    "quote checks are reported as skipped, with the reason.",
+)
 @QUIET_OPTION
 @_fail_cleanly
 def validate(
@@ -316,6 +325,7 @@ def validate(
     engine: str,
     report_dir: Path,
     no_suites: bool,
+    installed: bool,
     quiet: bool,
 ) -> None:
     """Check every record, reference, code and quote; report all problems at once.
@@ -326,8 +336,18 @@ def validate(
         evidence-kit validate dataset --format json
         evidence-kit validate --published dataset/parquet
         evidence-kit validate --published dataset/parquet --no-suites
+        evidence-kit validate --installed
     """
-    if published:
+    if installed:
+        if published:
+            raise click.UsageError("pass --installed or --published, not both")
+        import evidence_kit
+
+        with _Progress(1, "validate --installed", quiet) as progress:
+            report = evidence_kit.check_installed()
+            progress.step("checked")
+        _emit(report, fmt, str(Path(str(evidence_kit.data_dir())).parent))
+    elif published:
         from evidence_kit.checks.published import validate_published
 
         target = dataset_dir if dataset_dir.name == "parquet" else dataset_dir / "parquet"

@@ -16,7 +16,16 @@ from evidence_kit.model.errors import UsageError
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"
-HEAVY = ("pandas", "polars", "pyarrow", "great_expectations", "simple_icd_10_cm", "pydantic")
+HEAVY = (
+    "pandas",
+    "polars",
+    "pyarrow",
+    "great_expectations",
+    "simple_icd_10_cm",
+    "pydantic",
+    "frictionless",
+    "mlcroissant",
+)
 
 
 def _imported_after(code: str) -> list[str]:
