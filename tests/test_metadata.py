@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pyarrow as pa
@@ -360,7 +361,13 @@ def test_hosting_workflow_installs_the_package_and_runs_both_validations() -> No
 
     workflow = YAML(typ="safe").load(REPO / ".github" / "workflows" / "validate.yml")
     runs = [s["run"] for s in workflow["jobs"]["validate"]["steps"] if "run" in s]
-    assert runs[0] == "python -m pip install -c constraints.txt ."
+    # `validate dataset` and `build --check` need the curate extra, `--published` the
+    # validate extra (which includes curate): a core-only install would stop at EK109
+    assert runs[0] == 'python -m pip install -c constraints.txt ".[validate]"'
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert "evidence-kit[curate]" in extras["validate"]
     assert (REPO / "constraints.txt").is_file()
     assert "evidence-kit validate dataset" in runs
     assert any(r.startswith("evidence-kit validate --published dataset/parquet") for r in runs)
