@@ -12,7 +12,6 @@ only the rows that fail the screen are explained in Python, by the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,8 @@ def load_texts(
 class TextBuffer:
     """Every valid source text as UTF-8 bytes in one buffer, with code point -> byte maps.
 
+    Built once, before the worker threads read it (nothing in it is computed lazily).
+
     Code point ``i`` of source ``k`` sits at position ``cp_base[k] + i`` of the per-code
     point arrays (each text is followed by one spare position): ``byte_of`` maps it to its
     byte in ``data``, ``space`` says whether it is white space (:data:`SPACE_CODES`), and
@@ -70,19 +71,9 @@ class TextBuffer:
     byte_of: np.ndarray  # concatenated maps (absolute byte offsets in data)
     space: np.ndarray  # per code point position: white space?
     suspects: np.ndarray  # running count of NFC-doubtful code points before each position
-
-    @cached_property
-    def index(self) -> KeyIndex:
-        return KeyIndex(self.ids)
-
-    @cached_property
-    def buffer(self) -> pa.Buffer:
-        return pa.py_buffer(self.data)
-
-    @cached_property
-    def words(self) -> np.ndarray:
-        """``data`` read as a little-endian uint32 at every byte (zero-padded at the end)."""
-        return unaligned_words(self.data)
+    index: KeyIndex  # where each source id sits in ``ids``
+    buffer: pa.Buffer  # ``data`` as an Arrow buffer, the views' data
+    words: np.ndarray  # ``data`` read as a uint32 at every byte (:func:`unaligned_words`)
 
     @classmethod
     def build(cls, texts: dict[str, str]) -> TextBuffer:
@@ -101,15 +92,20 @@ class TextBuffer:
             cp += len(text) + 1
         points = np.concatenate(codes) if codes else np.zeros(0, np.uint32)
         doubtful = np.isin(points, np.array(NFC_SUSPECT_CODES, dtype=np.uint32))
+        data = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
+        keys = pa.array(ids, pa.string())
         return cls(
-            ids=pa.array(ids, pa.string()),
+            ids=keys,
             text=texts,
-            data=np.concatenate(chunks) if chunks else np.zeros(0, np.uint8),
+            data=data,
             cp_base=np.array(bases, dtype=np.int64),
             cp_len=np.array(lens, dtype=np.int64),
             byte_of=np.concatenate(maps) if maps else np.zeros(0, np.int64),
             space=np.isin(points, np.array(SPACE_CODES, dtype=np.uint32)),
             suspects=np.concatenate([[0], np.cumsum(doubtful, dtype=np.int64)]),
+            index=KeyIndex(keys),
+            buffer=pa.py_buffer(data),
+            words=unaligned_words(data),
         )
 
 
