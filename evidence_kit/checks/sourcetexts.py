@@ -91,7 +91,7 @@ class TextBuffer:
             offset += len(raw)
             cp += len(text) + 1
         points = np.concatenate(codes) if codes else np.zeros(0, np.uint32)
-        doubtful = np.isin(points, np.array(NFC_SUSPECT_CODES, dtype=np.uint32))
+        doubtful = _CODE_TABLES["suspect"][points]
         data = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
         keys = pa.array(ids, pa.string())
         return cls(
@@ -101,12 +101,22 @@ class TextBuffer:
             cp_base=np.array(bases, dtype=np.int64),
             cp_len=np.array(lens, dtype=np.int64),
             byte_of=np.concatenate(maps) if maps else np.zeros(0, np.int64),
-            space=np.isin(points, np.array(SPACE_CODES, dtype=np.uint32)),
+            space=_CODE_TABLES["space"][points],
             suspects=np.concatenate([[0], np.cumsum(doubtful, dtype=np.int64)]),
             index=KeyIndex(keys),
             buffer=pa.py_buffer(data),
             words=unaligned_words(data),
         )
+
+
+def _code_table(codes: tuple[int, ...]) -> np.ndarray:
+    """A flag per Unicode code point (1.1 MB): one gather answers "is it in ``codes``"."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[np.array(codes, dtype=np.int64)] = True
+    return table
+
+
+_CODE_TABLES = {"suspect": _code_table(NFC_SUSPECT_CODES), "space": _code_table(SPACE_CODES)}
 
 
 def unaligned_words(data: np.ndarray) -> np.ndarray:
