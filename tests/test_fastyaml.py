@@ -22,6 +22,7 @@ from evidence_kit.curation import document
 from evidence_kit.curation.document import _yaml, node_position, parse_yaml, plain
 from evidence_kit.curation.fastyaml import compose_tree
 from evidence_kit.curation.validator import validate
+from evidence_kit.model.errors import EvidenceKitError
 
 REPO = Path(__file__).resolve().parent.parent
 CURATION_FILES = sorted(
@@ -108,9 +109,9 @@ def test_every_curation_file_takes_the_fast_path_with_ruamels_tree(name: str) ->
     assert_same_tree(fast, strict_tree(text))
 
 
-def test_validating_the_dataset_never_calls_the_strict_parser(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def strict_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry for each time parse_yaml asks ruamel's strict parser."""
     calls: list[int] = []
     real = document._yaml
 
@@ -119,22 +120,22 @@ def test_validating_the_dataset_never_calls_the_strict_parser(
         return real()
 
     monkeypatch.setattr(document, "_yaml", counted)
+    return calls
+
+
+def test_validating_the_dataset_never_calls_the_strict_parser(strict_parses: list[int]) -> None:
     report, _ = validate(REPO / "dataset")
     assert report.valid
-    assert calls == []  # no fallback: every file was read by the fast loader
+    assert strict_parses == []  # no fallback: every file was read by the fast loader
 
 
-def test_parse_yaml_falls_back_and_ruamel_still_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    real = document._yaml
-
-    def counted() -> Any:
-        calls.append(1)
-        return real()
-
-    monkeypatch.setattr(document, "_yaml", counted)
+def test_parse_yaml_falls_back_to_ruamel(strict_parses: list[int]) -> None:
     assert parse_yaml("a: 0x1F\n", "f.yaml").data == {"a": 31}
-    assert calls == [1]
+    assert strict_parses == [1]
+    with pytest.raises(EvidenceKitError) as caught:
+        parse_yaml("a: 1\nb: 2025-02-30\n", "f.yaml")
+    assert [(f.code, f.line, f.column) for f in caught.value.findings] == [("EK129", 2, 4)]
+    assert strict_parses == [1, 1]
 
 
 # --------------------------------------------------------------------- chosen inputs
@@ -182,6 +183,8 @@ def test_yaml_1_1_booleans_stay_strings_and_dates_become_iso_strings() -> None:
         *('a: "\\ud800"\n', "a: 1\n b: 2\n", "plain scalar\n", "", "# only a comment\n"),
         *("a: " + "[" * 70 + "]" * 70 + "\n", "<<: {a: 1}\n", 'a: ["x":1]\n', "a: [x: 1]\n"),
         *("a: " + "9" * 5000 + "\n", "a: {x: [y: z]}\n", "a: 'x' # c\n  b: 1\n"),
+        *("a: |#\n  x\n", "a: >-#x\n  y\n", "a: |-#\n\nb: 1\n", "a: |0\n  x\n", "a: |+-\n  x\n"),
+        *("a: |+\n   \n\n    x\n", "a: |\n\n     \n  x\n", "a: >\n     \n  x\n", "a: |\n   "),
     ],
 )
 def test_unusual_input_falls_back(text: str) -> None:
@@ -220,6 +223,9 @@ EDGE_CASES = [
     *("a: 😀😀 x\nb: [😀, '😀']\n😀: 1\n", "a: 1\n\u3000b: 2\n", "a: x\u0301\n", "a: - b\n"),
     *("a: [x\n  y]\n", "a: # c\n  b\n", "a:\n  # c\n  b\n", "a: ?x\n", "a: :x\n", "- :x\n"),
     *("a: [?x, :x]\n", "a: x:\n", "a: {?x: 1}\n", "a: [-x, - x]\n", "- 'a'\n  # c\n- b\n"),
+    *('a: "x\n---\n  y"\n', "a: 'x\n... y'\n", 'a: "x\n ---"\n', "---x: 1\n", "a: [x:y, {x:1}]\n"),
+    *("a: [http://x]\n", "a: [x::]\n", "a: {x:}\n", "a: [x, :y]\n", 'a: {"x":y}\n'),
+    *("a: |2-\n   x\n", "a: >+1  # c\n  x\n", "a: |\n", "a: >", "a: x\n  # c?\n  y\n"),
     *("a: 1 # c\n# d\n\n", "a: |\n  x\n\n\n# c\n", "a: >\n\n  x\n  \n", 'a: "x\\\n\n  y"\n'),
 ]
 
@@ -331,8 +337,12 @@ ORDINARY = Grammar(
 def block_scalar(draw: st.DrawFn, grammar: Grammar, indent: int) -> str:
     """A literal or folded scalar (header, lines, blank lines), ending in a newline."""
     pad = " " * (indent + draw(st.integers(1, 3)))
+    odd = ["", " more indented"]
     first = draw(grammar.plain)
-    more = draw(st.lists(st.sampled_from(["", " more indented"]) | grammar.plain, max_size=3))
+    if grammar.loose:  # a more indented first line, lines of spaces
+        odd += [" ", "    "]
+        first = draw(st.sampled_from([first, *odd[1:]]))
+    more = draw(st.lists(st.sampled_from(odd) | grammar.plain, max_size=3))
     body = "".join(f"{pad}{line}\n" if line else "\n" for line in [first, *more])
     return draw(grammar.headers) + draw(COMMENT) + "\n" + body
 

@@ -185,9 +185,9 @@ def parse_yaml(text: str, display: str) -> Document:
 
     Anchors and aliases, explicit tags, nesting deeper than :data:`MAX_DEPTH`,
     impossible dates, control characters and lone surrogates are refused, each with a
-    located finding of its own code.  The ordinary files are composed from libyaml's
-    events (:mod:`~evidence_kit.curation.fastyaml`, fifty times faster); everything else,
-    and every error, comes from ruamel's strict parser.
+    located finding of its own code.  Ordinary files are composed from libyaml's events
+    (:mod:`~evidence_kit.curation.fastyaml`, about twenty times faster); everything
+    else, and every error, comes from ruamel's strict parser.
     """
     tree = compose_tree(text)
     if tree is None:

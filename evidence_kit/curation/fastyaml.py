@@ -6,13 +6,27 @@ files (issue #12).  libyaml (PyYAML's C parser) produces the same parse events i
 fiftieth of that.  :func:`compose_tree` composes those events into the tree ruamel would
 build (``CommentedMap``/``CommentedSeq`` whose ``.lc`` holds the same 0-based lines and
 columns) for the ordinary files curators write, and returns None, "ask the strict
-parser", for anything else: any libyaml error, anchors, aliases, explicit tags,
-directives and document markers, deep nesting, duplicate or non-string keys, characters
-ruamel's reader refuses, tabs, line breaks other than ``\\n``, and every
-scalar it does not construct exactly as ruamel's YAML 1.2 round-trip constructor does
-(hex and octal ints, underscores, ``.inf``, datetimes, impossible dates, ``<<`` ...).
+parser", for anything else:
+
+- any libyaml error; anchors, aliases, explicit tags, directives, ``---``/``...``, more
+  or less than one document, a scalar at the top;
+- characters ruamel's reader refuses, tabs, line breaks other than ``\\n``, a BOM;
+- nesting within two levels of :data:`MAX_DEPTH`; duplicate keys, keys that are not
+  strings, ``[a: 1]`` pairs in flow sequences, block scalar headers like ``|#``;
+- every plain scalar not constructed exactly as ruamel's YAML 1.2 round-trip constructor
+  does: only strings, null, booleans, decimal ints without leading zeros or ``_``,
+  floats of digits, point and exponent, and valid dates are built here; hex and octal
+  ints, ``1_000``, ``.inf``/``.nan``, datetimes, impossible dates, ``<<`` and ``=`` are not.
+
 A None costs only the time already spent; the caller then parses with ruamel, which
 reports the error (or builds the tree) exactly as before.
+
+Every key's, item's and collection's position and every non-empty value's is ruamel's;
+an empty value's own column (``lc.value`` of a null) is not: ruamel puts it at the next
+token, libyaml after the colon, and nothing reads it (positions are reported at keys and
+items, and only strings can hold a bad escape).  Values are ruamel's, except that its
+``str`` and ``float`` subclasses (``LiteralScalarString``, ``FoldedScalarString``,
+``ScalarFloat``) are plain ``str`` and ``float`` here: equal, and ``plain()`` alike.
 
 >>> tree = compose_tree("a:\\n  - x: 1\\n    when: 2025-02-28\\n  - on\\n")
 >>> tree, tree["a"].lc.item(1), tree["a"][0].lc.key("when")
@@ -36,6 +50,9 @@ _UNUSUAL_TEXT = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
 one: ruamel refuses ``- a\\t# note``, libyaml does not), line breaks other than ``\\n``
 (their marks count them differently) and a byte-order mark."""
 
+_BLOCK_HEADER = re.compile(r"[|>](?:[-+]?[1-9]?|[1-9][-+])(?: +#[^\n]*| *)(?:\n|\Z)(\n*)( *)")
+"""A literal or folded scalar's header line as both parsers read it alike (libyaml, but
+not ruamel, takes ``|#`` as a header and a comment), then its leading empty lines."""
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _SIMPLE_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
@@ -87,6 +104,8 @@ def _compose(text: str, events: Any) -> Any | None:
         kind = type(event)
         if kind is ScalarEvent:
             if event.anchor is not None or event.tag is not None:
+                return None
+            if event.style in ("|", ">") and not _ordinary_block_start(text, event.start_mark):
                 return None
             value = construct(event.value, event.style)
             if value is _UNHANDLED:
@@ -142,6 +161,17 @@ def _compose(text: str, events: Any) -> Any | None:
         elif kind is SequenceStartEvent:
             stack.append([node, False, None, None])
     return root
+
+
+def _ordinary_block_start(text: str, mark: Any) -> bool:
+    """Whether a literal or folded scalar starts as both parsers read it alike: a plain
+    header, and no line of spaces before its first line of text (ruamel refuses some
+    that libyaml reads: "more indented follow up line than first")."""
+    match = _BLOCK_HEADER.match(text, mark.index)
+    if match is None:
+        return False
+    after = match.end()  # after the first line's spaces, past the empty lines
+    return not match[2] or text[after : after + 1] not in ("", "\n")
 
 
 def _scalar_constructor() -> Any:
