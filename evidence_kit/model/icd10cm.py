@@ -18,7 +18,8 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-_MEMORY: dict[str, str | None] = {}
+_MEMORY: dict[str, str | None] = {}  # every answer known in this process
+_SEEN: dict[str, str | None] = {}  # those of the cache file and this run's look-ups
 
 
 def cache_file() -> Path:
@@ -64,7 +65,8 @@ def _load() -> None:
         data = json.loads(cache_file().read_text("utf-8"))
     except (OSError, ValueError):
         return
-    _MEMORY.update(_answers(data))
+    _SEEN.update(_answers(data))
+    _MEMORY.update(_SEEN)
 
 
 def description(code: str) -> str | None:
@@ -75,12 +77,12 @@ def description(code: str) -> str | None:
     import simple_icd_10_cm as icd  # slow to import (~1.7 s): only for a code not cached
 
     answer = icd.get_description(code) if icd.is_valid_item(code) else None
-    _MEMORY[code] = answer
+    _MEMORY[code] = _SEEN[code] = answer
     path = cache_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(_MEMORY, ensure_ascii=False, sort_keys=True), "utf-8")
+        tmp.write_text(json.dumps(_SEEN, ensure_ascii=False, sort_keys=True), "utf-8")
         tmp.replace(path)
     except OSError:
         pass
