@@ -156,12 +156,6 @@ class Collector:
         """Count ``n`` findings that were not built because the limit was reached."""
         self.counts[(file, code, field)] += n
 
-    def merge(self, other: Collector) -> None:
-        """Take over the findings of ``other``, a collector of other files."""
-        self.kept += other.kept
-        for key, n in other.counts.items():
-            self.counts[key] += n
-
     def extend(self, other: Collector) -> None:
         """Take over the findings of ``other``, a collector of the rows after ours: the
         same findings are kept as if one collector had seen all rows in order."""

@@ -54,9 +54,6 @@ class KeptKeys:
         self.rows.extend(other.rows)
         self.digests.extend(other.digests)
 
-    def __len__(self) -> int:
-        return sum(len(r) for r in self.rows)
-
     def repeated_rows(self) -> np.ndarray:
         """Row numbers (ascending) of the kept rows whose hash some other kept row shares."""
         if not self.rows:
