@@ -1,14 +1,19 @@
 """Differential test: every row-level check run as Spark jobs finds exactly what the fast
-path finds (:mod:`evidence_kit.checks.sparkcheck` against :mod:`evidence_kit.checks.fastcheck`).
+path finds (:mod:`evidence_kit.checks.sparkcheck` against :mod:`evidence_kit.checks.fastcheck`),
+and, for what the fast path does not check yet (the vocabulary tables, references into
+them, list elements), exactly what the record path finds
+(:mod:`evidence_kit.checks.recordcheck`).
 
-Seeded synthetic data (evidence_kit.synth, defects of every kind), fuzzed cells (nulls,
-wrong bounds, patterns, value sets, NFD and white-space quotes in nullable columns), and
-missing columns; one shared local[2] session (conftest ``spark``).  Kept small: Spark's
-cost here is per job, not per row (about 10 s a run on two cores).
+Seeded synthetic data (evidence_kit.synth, defects of every kind, the vocabulary defects
+behind ``vocabulary_defects=True``), fuzzed cells (nulls, wrong bounds, patterns, value
+sets, NFD and white-space quotes in nullable columns), and missing columns; one shared
+local[2] session (conftest ``spark``).  Kept small: Spark's cost here is per job, not per
+row (a few seconds a run on two cores).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,9 +21,17 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from test_differential import DATASET, _fuzz
+from test_differential import (
+    DATASET,
+    FAST_PATH_LACKS,
+    _fuzz,
+    _fuzz_what_the_fast_path_lacks,
+)
 
 from evidence_kit.checks.fastcheck import check_published as fast_check
+from evidence_kit.checks.recordcheck import check_published_records
+from evidence_kit.model.columnrules import REFERENCES
+from evidence_kit.model.tables import VOCABULARY_TABLES
 from evidence_kit.synth import synthesize
 
 pytestmark = pytest.mark.slow
@@ -46,7 +59,8 @@ def test_fuzzed_cells_and_missing_columns_identical_with_spark(spark: Any, tmp_p
     rng = np.random.default_rng(7)
     parquet = tmp_path / "parquet"
     for name in ("sources", "claims", "assertions", "evidence"):
-        _fuzz(parquet / f"{name}.parquet", rng, cells=4 if name == "sources" else 80)
+        cells = 4 if name == "sources" else 80
+        _fuzz(parquet / f"{name}.parquet", rng, cells=cells, skip=FAST_PATH_LACKS.get(name, ()))
     path = parquet / "claims.parquet"
     pq.write_table(pq.read_table(path).drop_columns(["notes"]), path)
     fast, with_spark = _both(spark, parquet)
@@ -72,3 +86,40 @@ def test_a_finding_cap_is_counted_the_same_with_spark(spark: Any, tmp_path: Path
     assert sum(f["code"] == "EK204" for f in fast) == 50
     assert any(f["code"] == "EK502" for f in fast)
     assert with_spark == fast
+
+
+def _spark_and_records(spark: Any, parquet: Path) -> tuple[list[dict[str, Any]], ...]:
+    from evidence_kit.checks.sparkcheck import check_published as spark_check
+
+    with_spark = [f.model_dump() for f in spark_check(parquet, spark)]
+    return with_spark, [f.model_dump() for f in check_published_records(parquet)]
+
+
+def test_vocabulary_defects_identical_with_spark_and_records(spark: Any, tmp_path: Path) -> None:
+    """The vocabulary tables and the claims' references into them (subject, object_id,
+    each element of co_interventions and outcomes) and list elements: Spark finds what
+    the record path finds, every seeded defect among them."""
+    synthesize(DATASET, tmp_path, 3000, seed=21, corrupt=0.02, vocabulary_defects=True)
+    with_spark, records = _spark_and_records(spark, tmp_path / "parquet")
+    assert with_spark == records
+    found = {(Path(f["file"]).stem, f["line"], f["field"], f["code"]) for f in with_spark}
+    seeded = json.loads((tmp_path / "defects.json").read_text("utf-8"))
+    touched = {r.column for r in REFERENCES["claims"]} | {"synonyms"}
+    vocabulary = [
+        d
+        for d in seeded
+        if d["table"] in VOCABULARY_TABLES or (d["table"] == "claims" and d["column"] in touched)
+    ]
+    assert len(vocabulary) == 9, vocabulary
+    for d in vocabulary:
+        assert (d["table"], d["row"], d["column"], d["code"]) in found, d
+
+
+def test_fuzzed_vocabularies_and_list_elements_identical_with_records(
+    spark: Any, tmp_path: Path
+) -> None:
+    synthesize(DATASET, tmp_path / "base", 2500, seed=31)
+    parquet = _fuzz_what_the_fast_path_lacks(tmp_path / "base", tmp_path / "work", seed=4)
+    with_spark, records = _spark_and_records(spark, parquet)
+    assert {"EK206", "EK302"} <= {f["code"] for f in records}
+    assert with_spark == records

@@ -2,15 +2,21 @@
 
 The declarations of the published-file checks, kept apart from the code that runs them
 (pandera's ``api/`` against its ``backends/``): :data:`RULES` holds one
-:class:`ColumnRule` per column, derived once from the models' JSON Schema, the closed
-vocabularies and the Arrow contract in :mod:`evidence_kit.model.tables`; :data:`KIND_PREDICATES`
-and :data:`RECORD_COLUMNS` declare the record rules; :data:`QUOTE_SUSPECT` names the
-quotes that need the exact check.  Changing an engine never touches this module.
+:class:`ColumnRule` per column of every published table (the vocabulary tables
+included), derived once from the models' JSON Schema, the closed vocabularies and the
+Arrow contract in :mod:`evidence_kit.model.tables`; a list column's rule carries the rule
+of its elements (:attr:`ColumnRule.element`, from the JSON Schema ``items``);
+:data:`REFERENCES` lists every foreign key as the engines check it (from
+``TABLES[...].foreign_keys``, plus claims.object_id into the union of
+:data:`~evidence_kit.model.tables.OBJECT_TABLES`); :data:`KIND_PREDICATES` and
+:data:`RECORD_COLUMNS` declare the record rules; :data:`QUOTE_SUSPECT` names the quotes
+that need the exact check.  Changing an engine never touches this module.
 
-:func:`value_violation` and :func:`record_rule_failure` read one value or one row
-against these rules in plain Python: the record path (:mod:`evidence_kit.checks.recordcheck`)
-runs them, and the column-wise engine (:mod:`evidence_kit.checks.fastcheck`) must agree with
-them row for row.
+:func:`value_violation`, :func:`element_violation` and :func:`record_rule_failure` read
+one value or one row against these rules in plain Python: the record path
+(:mod:`evidence_kit.checks.recordcheck`) runs them, and the column-wise engine
+(:mod:`evidence_kit.checks.fastcheck`) and the Spark engine
+(:mod:`evidence_kit.checks.sparkcheck`) must agree with them row for row.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import re
 import sys
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import langcodes
@@ -29,17 +35,36 @@ from pydantic import TypeAdapter
 from evidence_kit.model.claims import CLAIM_TYPES, ClaimBase
 from evidence_kit.model.errors import ERR, ErrorType
 from evidence_kit.model.qualifiers import Qualifiers
-from evidence_kit.model.records import Assertion, Source
-from evidence_kit.model.tables import TABLES
+from evidence_kit.model.records import (
+    Assertion,
+    Condition,
+    Icd10Code,
+    Intervention,
+    Outcome,
+    Source,
+)
+from evidence_kit.model.tables import OBJECT_TABLES, TABLES, VOCABULARY_TABLES
 from evidence_kit.model.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
 
-ORDER = ("sources", "claims", "assertions", "evidence")
-RECORD = {"sources": "Source", "claims": "Claim", "assertions": "Assertion", "evidence": "Evidence"}
+#: The order the engines check the tables in: every table after the tables it refers to.
+ORDER = (*VOCABULARY_TABLES, "sources", "claims", "assertions", "evidence")
+RECORD = {
+    "sources": "Source",
+    "claims": "Claim",
+    "assertions": "Assertion",
+    "evidence": "Evidence",
+    "interventions": "Intervention",
+    "conditions": "Condition",
+    "outcomes": "Outcome",
+}
 SCHEMA_FILE = {
     "sources": "source.schema.json",
     "claims": "claim.schema.json",
     "assertions": "assertion.schema.json",
     "evidence": "assertion.schema.json",
+    "interventions": "intervention.schema.json",
+    "conditions": "condition.schema.json",
+    "outcomes": "outcome.schema.json",
 }
 _SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
@@ -57,9 +82,11 @@ def _char_class(codes: Iterable[int]) -> str:
 
 _SPACE_CLASS = _char_class(ord(c) for c in _SPACE)
 EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
+#: White space as ``str.isspace`` has it (what ``str.strip`` removes), every character.
+SPACE_CHARS = _SPACE
 
 
-def _nfc_suspects() -> str:
+def _nfc_suspects() -> set[int]:
     """Code points whose NFC quick check is No or Maybe: a string without any is NFC."""
     import unicodedata
 
@@ -76,16 +103,26 @@ def _nfc_suspects() -> str:
             if unicodedata.normalize("NFC", pair) == char:
                 found.add(int(parts[1], 16))  # NFC_QC=Maybe: combines with what precedes
     found |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
-    return _char_class(found)
+    return found
 
+
+#: The code points of NFC doubt (quick check No or Maybe), every character: a string
+#: holding none of them is NFC.
+NFC_SUSPECT_CHARS = "".join(chr(c) for c in sorted(_nfc_suspects()))
 
 #: Rows whose quote matches need the exact (Python) check: edge white space or NFC doubt.
-QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_nfc_suspects()}]"
+QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_char_class(ord(c) for c in NFC_SUSPECT_CHARS)}]"
 
 
 @dataclass(frozen=True)
 class ColumnRule:
-    """What one column must hold; checked null -> length -> pattern -> value set -> bounds."""
+    """What one column must hold; checked null -> length -> pattern -> value set -> bounds.
+
+    A list column's rule has an ``element`` rule, which every element of a (non-null)
+    list must follow, in the same order; elements are never null unless the JSON Schema
+    ``items`` allow it (no model does).  A row is reported under the first element that
+    fails, with its position.
+    """
 
     column: str
     nullable: bool
@@ -96,6 +133,7 @@ class ColumnRule:
     ge: float | None = None
     le: float | None = None
     language: bool = False
+    element: ColumnRule | None = None
 
     @property
     def enum_error(self) -> ErrorType:
@@ -104,11 +142,17 @@ class ColumnRule:
 
 
 def _constraints(prop: dict[str, Any]) -> dict[str, Any]:
-    """Constraints of one JSON Schema property (the non-null branch of an anyOf)."""
+    """Constraints of one JSON Schema property (the non-null branch of an anyOf); an
+    array's ``items`` as ``items`` (with ``nullable`` when they may be null)."""
+    nullable = False
     for branch in prop.get("anyOf", []):
         if branch.get("type") != "null":
             prop = {**prop, **branch}
-    out: dict[str, Any] = {}
+        else:
+            nullable = True
+    out: dict[str, Any] = {"nullable": True} if nullable else {}
+    if "items" in prop:
+        out["items"] = _constraints(prop["items"])
     for key, name in (
         ("pattern", "pattern"),
         ("minLength", "min_length"),
@@ -154,13 +198,35 @@ def _claim_properties() -> dict[str, dict[str, Any]]:
 
 
 def _rules(fields: Iterable[pa.Field], props: dict[str, dict[str, Any]]) -> list[ColumnRule]:
+    """One rule per Arrow field: nullability from the contract, the rest from ``props``."""
     rules = []
     for f in fields:
         cons = {
-            k: v for k, v in props.get(f.name, {}).items() if k != "enum" or f.type != pa.bool_()
+            k: v
+            for k, v in props.get(f.name, {}).items()
+            if k not in ("nullable", "items") and (k != "enum" or f.type != pa.bool_())
         }
-        rules.append(ColumnRule(f.name, f.nullable, language=f.name == "language", **cons))
+        element = None
+        if pa.types.is_list(f.type):
+            items = dict(props.get(f.name, {}).get("items", {}))
+            element = ColumnRule(f.name, items.pop("nullable", False), **items)
+        rules.append(
+            ColumnRule(f.name, f.nullable, language=f.name == "language", element=element, **cons)
+        )
     return rules
+
+
+def _vocabulary_properties() -> dict[str, dict[str, dict[str, Any]]]:
+    """Column constraints of the vocabulary tables; a condition's ICD-10-CM code is
+    published flat, as ``icd10cm`` (the code) and ``icd10cm_description`` (its label)."""
+    conditions = _properties(Condition)
+    icd = _properties(Icd10Code)
+    conditions["icd10cm"], conditions["icd10cm_description"] = icd["code"], icd["label"]
+    return {
+        "interventions": _properties(Intervention),
+        "conditions": conditions,
+        "outcomes": _properties(Outcome),
+    }
 
 
 def _build_rules() -> dict[str, list[ColumnRule]]:
@@ -187,8 +253,11 @@ def _build_rules() -> dict[str, list[ColumnRule]]:
             base = by_name["sources"][name[7:]]
         else:
             base = by_name["claims"].get(name) or by_name["sources"][name]
-        evidence.append(ColumnRule(**{**base.__dict__, "column": name, "nullable": f.nullable}))
+        element = base.element and replace(base.element, column=name)
+        evidence.append(replace(base, column=name, nullable=f.nullable, element=element))
     rules["evidence"] = evidence
+    for name, props in _vocabulary_properties().items():
+        rules[name] = _rules(TABLES[name].schema, props)
     return rules
 
 
@@ -214,6 +283,7 @@ RECORD_COLUMNS = {
         "attributed_to",
     ),
     "evidence": (),
+    **{name: () for name in VOCABULARY_TABLES},
 }
 
 #: Columns the cross-record checks of a table read: keys, references, texts and quotes.
@@ -232,7 +302,46 @@ LINK_COLUMNS = {
         "suffix",
     ),
     "evidence": ("assertion_id", "claim_id", "source_id"),
+    **{name: TABLES[name].primary_key for name in VOCABULARY_TABLES},
 }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key as the engines check it: each value of ``column`` (each element, when
+    ``each_element``) on a valid row must be a key of one of ``targets``, ``(table, key
+    column)`` pairs; otherwise EK302 naming :attr:`target` and the value."""
+
+    column: str
+    targets: tuple[tuple[str, str], ...]
+    each_element: bool = False
+
+    @property
+    def target(self) -> str:
+        """The referenced record in messages: ``claim``; ``condition, outcome or intervention``."""
+        names = [RECORD[table].lower() for table, _ in self.targets]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _references(table: str) -> tuple[Reference, ...]:
+    declared = TABLES[table]
+    refs = [
+        Reference(column, ((parent, key),), column in declared.lists)
+        for column, parent, key in declared.foreign_keys
+    ]
+    if table == "claims":  # object_id names a row of one of OBJECT_TABLES, by the claim's kind
+        union = tuple((name, TABLES[name].primary_key[0]) for name in OBJECT_TABLES)
+        refs.append(Reference("object_id", union))
+    return tuple(refs)
+
+
+#: Every foreign key of every table, in the order its findings are listed.
+REFERENCES: dict[str, tuple[Reference, ...]] = {name: _references(name) for name in TABLES}
+
+#: Tables whose keys some reference needs.
+REFERENCED: frozenset[str] = frozenset(
+    t for refs in REFERENCES.values() for r in refs for t, _ in r.targets
+)
 
 
 def blocking(table: str, bad: set[str]) -> set[str]:
@@ -266,6 +375,18 @@ def value_violation(rule: ColumnRule, value: Any) -> str | None:
     return None
 
 
+def element_violation(rule: ColumnRule, value: Any) -> tuple[int, str] | None:
+    """The first element of the list ``value`` that fails ``rule.element``: its position
+    and the check it fails; None when every element passes (or ``value`` is no list)."""
+    if rule.element is None or not isinstance(value, list):
+        return None
+    for position, item in enumerate(value):
+        check = value_violation(rule.element, item)
+        if check is not None:
+            return position, check
+    return None
+
+
 @dataclass(frozen=True)
 class RecordRule:
     """One record rule of a table, as data; each engine compiles it from these attributes.
@@ -296,6 +417,7 @@ RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
         RecordRule("attribution", when=("statement_mode", "attributed"), requires="attributed_to"),
     ),
     "evidence": (),
+    **{name: () for name in VOCABULARY_TABLES},
 }
 
 
