@@ -45,7 +45,20 @@ def _both(spark: Any, parquet: Path) -> tuple[list[dict[str, Any]], list[dict[st
     return fast, with_spark
 
 
-def test_seeded_defects_identical_with_spark(spark: Any, tmp_path: Path) -> None:
+@pytest.fixture(params=["small files", "cached files"])
+def cached(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways the Spark engine takes a table: files up to ``SMALL_ROWS`` rows read again
+    by each job, larger ones cached once (here every file), with their marked rows
+    counted by Spark and collected per check past ``COLLECT_ROWS`` (here 10)."""
+    from evidence_kit.checks import sparkcheck, sparkfindings
+
+    if request.param == "cached files":
+        monkeypatch.setattr(sparkcheck, "SMALL_ROWS", 0)
+        monkeypatch.setattr(sparkfindings, "COLLECT_ROWS", 10)
+    return bool(request.param == "cached files")
+
+
+def test_seeded_defects_identical_with_spark(spark: Any, tmp_path: Path, cached: bool) -> None:
     synthesize(DATASET, tmp_path, 8000, seed=21, corrupt=0.03)
     fast, with_spark = _both(spark, tmp_path / "parquet")
     assert len(fast) > 150
@@ -68,7 +81,9 @@ def test_fuzzed_cells_and_missing_columns_identical_with_spark(spark: Any, tmp_p
     assert with_spark == fast
 
 
-def test_a_finding_cap_is_counted_the_same_with_spark(spark: Any, tmp_path: Path) -> None:
+def test_a_finding_cap_is_counted_the_same_with_spark(
+    spark: Any, tmp_path: Path, cached: bool
+) -> None:
     """More than ``limit`` failures in one column: the first are listed, the rest counted."""
     from evidence_kit.checks.sparkcheck import check_published as spark_check
 
@@ -123,3 +138,26 @@ def test_fuzzed_vocabularies_and_list_elements_identical_with_records(
     with_spark, records = _spark_and_records(spark, parquet)
     assert {"EK206", "EK302"} <= {f["code"] for f in records}
     assert with_spark == records
+
+
+def test_the_quote_screen_flags_what_the_declared_pattern_matches(spark: Any) -> None:
+    """``quote_suspect`` (translate over the declared characters) flags exactly the quotes
+    the fast path's screen flags (QUOTE_SUSPECT through RE2): edge white space of every
+    kind, NFC doubt in and out of the basic plane; nothing else."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyspark.sql import functions as F
+
+    from evidence_kit.checks.sparklinks import quote_suspect
+    from evidence_kit.model.columnrules import NFC_SUSPECT_CHARS, QUOTE_SUSPECT, SPACE_CHARS
+
+    quotes = ["plain", "Việt Nam", "中文引文", "", "x", "e\u0301", "a\U0002f800", "\U0001f600!"]
+    quotes += [f"{space}edge" for space in SPACE_CHARS] + [f"edge{space}" for space in SPACE_CHARS]
+    quotes += [f"mid{space}dle" for space in SPACE_CHARS]
+    quotes += [f"in{c}side" for c in NFC_SUSPECT_CHARS[::37]] + [NFC_SUSPECT_CHARS[-1]]
+    frame = spark.createDataFrame([(q,) for q in quotes], "quote string")
+    flagged = {r[0] for r in frame.filter(quote_suspect(F.col("quote"))).collect()}
+    screened = pc.match_substring_regex(pa.array(quotes), QUOTE_SUSPECT).to_pylist()
+    assert flagged == {q for q, hit in zip(quotes, screened, strict=True) if hit}
+    assert {"\u3000edge", "e\u0301", "a\U0002f800"} <= flagged
+    assert not {"plain", "Việt Nam", "中文引文", "mid dle"} & flagged

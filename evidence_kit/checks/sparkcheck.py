@@ -11,16 +11,22 @@ failing rows, which become findings through the constructors of
 **Generated, not written again.**  The rules come from the declarations
 (:mod:`evidence_kit.model.columnrules`), compiled into Spark columns by
 :mod:`evidence_kit.checks.sparkrules`; keys, references and quotes are
-:mod:`evidence_kit.checks.sparklinks`.  This module is the engine and the driver script.
+:mod:`evidence_kit.checks.sparklinks`; the failing rows become findings in
+:mod:`evidence_kit.checks.sparkfindings`.  This module is the engine and the driver script.
 
 **Each table is read once.**  One projection of the needed columns (with
-``_metadata.row_index``, the file's row number) computes every column, element and record
-check, the reference flags (broadcast joins to the parents' key sets) and the quote
-screen (a broadcast join to the texts), and is persisted (memory and disk).  From it:
-one aggregate counts the failures of every (column, check); one collect takes the
-failing rows (at most ``limit`` per check, the rest counted, EK502) and the rows a
-cross-record flag marks; one hash aggregate each finds repeated keys and repeated quotes.
-The caches are unpersisted at the end.  No Python UDF runs on the executors.
+``_metadata.row_index``, the file's row number) computes, per row, whether it passes every
+column, element and record rule (one condition compiled from the declarations), the
+reference flags (broadcast joins to the parents' key sets) and the quote screen (a
+broadcast join to the texts).  For a large file it is persisted (memory and disk) with
+only what the cross-record jobs read on every row (keys, references, offsets), the other
+values packed into one struct on the rows that fail or are flagged (null elsewhere).
+From that cache: one count of the marked rows; the marked rows named (the first check
+each rule fails, computed on those rows only) and collected, at most ``limit`` per check
+(the rest counted, EK502); one window each for repeated keys and repeated quotes; the
+key set of a referenced table, cached for the later tables' joins.  Files of at most
+:data:`SMALL_ROWS` rows are read again by each job instead.  The caches are unpersisted
+at the end.  No Python UDF runs on the executors.
 
 **Why Spark Columns and not Narwhals.**  Narwhals would run one expression set on
 Polars, PyArrow and PySpark, but the checks need what its lazy PySpark backend does not
@@ -43,61 +49,35 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 from pyspark.errors import PySparkException
-from pyspark.sql import Column, DataFrame, Row, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
-    column_finding,
     dangling_finding,
     duplicate_finding,
     open_table,
     orphan_finding,
-    record_finding,
     repeat_finding,
 )
 from evidence_kit.checks.sourcetexts import load_texts
+from evidence_kit.checks.sparkfindings import Marked, row_findings
 from evidence_kit.checks.sparklinks import (
     QUOTE_TEXT,
     Keys,
     dangling_column,
     dangling_elements,
-    link_findings,
     link_flags,
     repeats,
 )
-from evidence_kit.checks.sparkrules import (
-    AT,
-    CHECKS,
-    ELEMENT,
-    RECORD_CHECK,
-    ROW,
-    VALID,
-    first_record_failure,
-    needed,
-    record_broken,
-    rule_broken,
-    rule_columns,
-)
-from evidence_kit.model.columnrules import (
-    LINK_COLUMNS,
-    ORDER,
-    RECORD_COLUMNS,
-    RECORD_RULES,
-    REFERENCED,
-    REFERENCES,
-    RULES,
-    ColumnRule,
-    blocking,
-)
+from evidence_kit.checks.sparkrules import ROW, VALID, TableRules, any_of, needed
+from evidence_kit.model.columnrules import LINK_COLUMNS, ORDER, REFERENCED, REFERENCES, blocking
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.tables import TABLES
 
@@ -113,9 +93,6 @@ LOCAL_CONF = {
     "spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods",
     "spark.ui.enabled": "false",
 }
-#: Failing and flagged rows of a table collected at once (more are counted by Spark and
-#: collected at most ``limit`` per check).
-COLLECT_ROWS = 100_000
 #: Files of at most this many rows are not cached: each job reads them again.
 SMALL_ROWS = 10_000
 VALUES = "_values"  # the values of a row a finding quotes, packed in one struct
@@ -154,7 +131,6 @@ class _SparkEngine:
         self.spark = spark
         self.directory = directory
         self.out = Collector(limit)
-        self.limit = limit
         self.keys = Keys()
         self.claims: tuple[str, DataFrame] | None = None  # claims file, active valid claims
         self.supported: DataFrame | None = None
@@ -170,13 +146,10 @@ class _SparkEngine:
                 df.unpersist()
         return self.out.findings()
 
-    def _checkpoint(self, df: DataFrame) -> DataFrame:
-        df = df.localCheckpoint(eager=True)
-        self._cached.append(df)
-        return df
-
     def _cache(self, df: DataFrame) -> DataFrame:
-        df = df.persist()  # memory and disk
+        """``df`` persisted (memory and disk; filled by the first job that reads it) and
+        unpersisted at the end of the run."""
+        df = df.persist()
         self._cached.append(df)
         return df
 
@@ -190,23 +163,24 @@ class _SparkEngine:
         raw = _read(self.spark, path, opened.schema)
         names = [c for c in raw.columns if c in needed(table) and c not in bad]
         df = raw.select(*names, F.col("_metadata.row_index").alias(ROW))
-        rules = _Rules(table, df, bad)
+        rules = TableRules(table, df, bad)
         quotes = table == "assertions" and not blocking(table, bad)
         checked = df.select("*", rules.valid().alias(VALID))
         checked, flags = link_flags(self.spark, table, checked, bad, self.keys, quotes)
-        interesting = _any([~F.col(VALID), *(F.col(flag) for flag in flags)])
+        interesting = any_of([~F.col(VALID), *(F.col(flag) for flag in flags)])
         rows = _file_rows(path)
         if rows <= SMALL_ROWS:  # no cache: each job reads the small file again
             links, marked, count = checked, checked.filter(interesting), rows
         else:
             links, marked, count = self._pass(table, checked, interesting, flags)
         if count:
-            self._findings(table, file, marked, rules, flags, count)
+            found = Marked(marked, rules, flags, count)
+            row_findings(self.out, table, file, found, self.keys, self._cache)
         valid = links.filter(F.col(VALID))
         key = TABLES[table].primary_key[0]
         if key not in bad and table in REFERENCED:
             keys = links.select(F.col(key).alias("_key")).filter(F.col("_key").isNotNull())
-            self.keys.frames[table] = (self._cache(keys.distinct()), _file_rows(path))
+            self.keys.frames[table] = (self._cache(keys.distinct()), rows)
         if key not in bad and (table != "assertions" or not blocking(table, bad)):
             for r in repeats(valid, [key], []):
                 self.out.add(duplicate_finding(file, r[ROW], key, r[key], r["_first"]))
@@ -225,96 +199,18 @@ class _SparkEngine:
     def _pass(
         self, table: str, checked: DataFrame, interesting: Column, flags: list[str]
     ) -> tuple[DataFrame, DataFrame, int]:
-        """The one pass over a large file: ``checked`` checkpointed with the columns the
+        """The one pass over a large file: ``checked`` cached with the columns the
         cross-record jobs read on every row, and the other values packed into one struct
         on the rows a finding will quote (null elsewhere: nearly free to keep).  Returns
-        the checkpoint, the interesting rows unpacked, and how many there are."""
+        the cached frame, the interesting rows unpacked, and how many there are (the
+        count is the job that reads the file and fills the cache)."""
         whole = [c for c in checked.columns if c in {ROW, VALID, *flags, *_linked(table)}]
         values = [c for c in checked.columns if c not in whole]
         packed = F.when(interesting, F.struct(*values)).alias(VALUES)
-        links = self._checkpoint(checked.select(*whole, packed))
+        links = self._cache(checked.select(*whole, packed))
         counted = links.agg(F.count(F.when(interesting, 1))).first()
         marked = links.filter(interesting).select(*whole, f"{VALUES}.*")
         return links, marked, int(counted[0]) if counted is not None else 0
-
-    def _findings(
-        self, table: str, file: str, marked: DataFrame, rules: _Rules, flags: list[str], n: int
-    ) -> None:
-        """Column, element, record and flagged cross-record findings from ``marked``, the
-        (at most) ``n`` rows that fail a rule or are flagged, with all their values.  They
-        get the names of their failed checks (few rows: the code naming them never runs
-        hot).  Up to
-        :data:`COLLECT_ROWS` they are collected at once and counted here; more (a column
-        wrong everywhere) are checkpointed, counted by an aggregate and collected at most
-        ``limit`` rows per check.  Past ``limit`` a check's rows are counted (EK502)."""
-        detailed = rules.named(marked)
-        if n <= COLLECT_ROWS:
-            rows = sorted(detailed.collect(), key=lambda r: r[ROW])
-            counted = Counter(name for r in rows if not r[VALID] for name in rules.failed(r))
-        else:
-            detailed = self._checkpoint(detailed)
-            counted, rows = self._first_rows(detailed, rules, flags)
-        failing = sorted(counted.items(), key=lambda c: (c[0][0], rules.order(*c[0])))
-        failed = [(r, set(rules.failed(r))) for r in rows]
-        for (at, check), count in failing:
-            rule = rules.checks[at][0] if at < len(rules.checks) else None
-            matches = [r for r, names in failed if (at, check) in names]
-            for row in matches[: self.limit]:
-                self.out.add(self._failure(table, file, row, rule, at, check))
-            if count > self.limit:  # the rows not listed are counted (EK502)
-                finding = self._failure(table, file, matches[0], rule, at, check)
-                self.out.count(file, finding.code, finding.field, count - self.limit)
-        for row in rows:
-            if any(row[flag] for flag in flags):
-                for finding in link_findings(table, file, row, flags, self.keys):
-                    self.out.add(finding)
-
-    def _first_rows(
-        self, detailed: DataFrame, rules: _Rules, flags: list[str]
-    ) -> tuple[Counter[tuple[int, str]], list[Row]]:
-        """The failures of every (rule, check) counted by one aggregate, and the rows: the
-        first ``limit`` of each check, and the flagged ones."""
-        named: list[Column] = [F.col(CHECKS)] if rules.checks else []
-        if rules.records:
-            named.append(F.array(F.col(RECORD_CHECK)))
-        counts = (
-            detailed.filter(~F.col(VALID))
-            .select(F.posexplode(F.concat(*named)).alias("_pos", "_check"))
-            .filter(F.col("_check").isNotNull())
-            .groupBy("_pos", "_check")
-            .count()
-            .collect()
-        )
-        counted = Counter({(int(r["_pos"]), str(r["_check"])): int(r["count"]) for r in counts})
-        parts, wanted = [], [F.col(flag) for flag in flags]
-        for (at, check), count in counted.items():
-            where = F.col(CHECKS)[at] if at < len(rules.checks) else F.col(RECORD_CHECK)
-            if count <= self.limit:
-                wanted.append(where == F.lit(check))
-            else:  # a column wrong everywhere: only its first rows
-                failing = detailed.filter(where == F.lit(check))
-                parts.append(failing.orderBy(ROW).limit(max(self.limit, 1)))
-        if wanted:
-            parts.append(detailed.filter(_any(wanted)))
-        union = parts[0]
-        for part in parts[1:]:
-            union = union.unionByName(part)
-        rows = {r[ROW]: r for r in union.collect()}
-        return counted, sorted(rows.values(), key=lambda r: r[ROW])
-
-    def _failure(
-        self, table: str, file: str, row: Row, rule: ColumnRule | None, at: int, check: str
-    ) -> Finding:
-        if rule is None:
-            values = {c: row[c] for c in RECORD_COLUMNS[table]}
-            return record_finding(table, file, row[ROW], check, values)
-        if not check.startswith(ELEMENT):
-            return column_finding(table, file, row[ROW], rule, check, row[rule.column])
-        position = row[AT][at]
-        item = row[rule.column][position]
-        return column_finding(
-            table, file, row[ROW], rule, check.removeprefix(ELEMENT), item, element=position
-        )
 
     # ------------------------------------------------------------- cross-record
 
@@ -365,71 +261,6 @@ def _linked(table: str) -> set[str]:
     links; not the quote's text, read only on the rows the quote screen flags)."""
     refs = {ref.column for ref in REFERENCES[table] if ref.each_element}
     return {*TABLES[table].primary_key, *LINK_COLUMNS[table], *refs} - set(QUOTE_TEXT)
-
-
-class _Rules:
-    """The column, element and record rules of one table, compiled for its columns: as
-    one condition (:meth:`valid`, over every row) and as the names of the checks each
-    row fails (:meth:`named`, over the failing rows only)."""
-
-    def __init__(self, table: str, df: DataFrame, bad: set[str]):
-        self.table = table
-        self.types = {f.name: f.dataType for f in df.schema.fields}
-        self.rules = [r for r in RULES[table] if r.column not in bad and r.column in self.types]
-        self.records = not blocking(table, bad) and bool(RECORD_RULES[table])
-        self._df = df
-        self._distinct: dict[tuple[str, bool], list[Any]] = {}
-        self.structs, self.arrays, self.checks = rule_columns(self.rules, self.types, self.distinct)
-
-    def distinct(self, name: str, element: bool) -> list[Any]:
-        """The distinct values of a column (of its elements), read once."""
-        if (name, element) not in self._distinct:
-            column = F.explode(name) if element else F.col(name)
-            values = self._df.select(column).distinct().collect()
-            self._distinct[name, element] = [r[0] for r in values if r[0] is not None]
-        return self._distinct[name, element]
-
-    def valid(self) -> Column:
-        """True where a row passes every column, element and record rule."""
-        broken = [rule_broken(r, self.types[r.column], self.distinct) for r in self.rules]
-        found = [b for b in broken if b is not None]
-        ok = ~_any(found) if found else F.lit(True)
-        if self.records:
-            ok = ok & ~_any([record_broken(r) for r in RECORD_RULES[self.table]])
-        return ok
-
-    def named(self, rows: DataFrame) -> DataFrame:
-        """``rows`` with the ``_checks`` and ``_at`` arrays and the record check."""
-        if self.arrays:
-            rows = rows.select("*", *self.structs).select(*rows.columns, *self.arrays)
-        if not self.records:
-            return rows
-        # a check name is never empty: no name joined means every column rule passed
-        ok = F.concat_ws("", F.col(CHECKS)) == F.lit("") if self.arrays else F.lit(True)
-        record = first_record_failure(self.table)
-        return rows.select("*", F.when(ok, record).alias(RECORD_CHECK))
-
-    def failed(self, row: Row) -> list[tuple[int, str]]:
-        """``(position, check)`` of every rule a collected row fails (the record rule at
-        the position after the column rules)."""
-        out = [(at, c) for at, c in enumerate(row[CHECKS] or [])] if self.arrays else []
-        if self.records:
-            out.append((len(self.checks), row[RECORD_CHECK]))
-        return [(at, c) for at, c in out if c is not None]
-
-    def order(self, at: int, check: str) -> int:
-        """Where ``check`` comes among the checks of the rule at ``at`` (the record rules
-        after the column rules): the order the fast path lists them in."""
-        if at < len(self.checks):
-            return self.checks[at][1].index(check)
-        return [r.name for r in RECORD_RULES[self.table]].index(check)
-
-
-def _any(conditions: list[Column]) -> Column:
-    out = conditions[0]
-    for c in conditions[1:]:
-        out = out | c
-    return out
 
 
 def _file_rows(path: Path) -> int:

@@ -28,8 +28,8 @@ from evidence_kit.checks.findings import (
     id_source_finding,
     quote_findings,
 )
-from evidence_kit.checks.sparkrules import ROW, VALID, quote_suspect
-from evidence_kit.model.columnrules import REFERENCES, Reference
+from evidence_kit.checks.sparkrules import ROW, VALID
+from evidence_kit.model.columnrules import NFC_SUSPECT_CHARS, REFERENCES, SPACE_CHARS, Reference
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.fields import CONTEXT_LENGTH
 
@@ -112,6 +112,18 @@ def _texts(spark: SparkSession, texts: dict[str, str]) -> DataFrame:
     )
 
 
+def quote_suspect(quote: Column) -> Column:
+    """True where ``quote`` starts or ends with white space or holds a character of NFC
+    doubt: the rows :data:`~evidence_kit.model.columnrules.QUOTE_SUSPECT` matches, found
+    with ``translate`` over the declared characters instead of that regular expression
+    (Java tries a character class of a hundred ranges one range at a time: 25 s instead
+    of 2 s over a million quotes)."""
+    nfc_doubt = F.char_length(F.translate(quote, NFC_SUSPECT_CHARS, "")) != F.char_length(quote)
+    edges = [F.left(quote, F.lit(1)), F.right(quote, F.lit(1))]
+    space = [F.translate(edge, SPACE_CHARS, "") != edge for edge in edges]
+    return nfc_doubt | space[0] | space[1]
+
+
 def _quote_differs() -> Column:
     """prefix + quote + suffix differ from the text around the offsets, the quote is
     suspect (edge white space, NFC doubt), or the offsets run past the end: the rows the
@@ -191,5 +203,6 @@ __all__ = [
     "dangling_elements",
     "link_findings",
     "link_flags",
+    "quote_suspect",
     "repeats",
 ]

@@ -1,45 +1,42 @@
 """The declarations compiled into Spark SQL columns: what the Spark engine checks, per row.
 
-No rule is spelled out here.  Every :class:`~evidence_kit.model.columnrules.ColumnRule` is
-compiled into one ``CASE`` expression naming the first check a row fails (null -> length
--> pattern -> value set -> language -> bounds), by one small generator per rule attribute
-(:data:`GENERATORS`); a list column's element rule goes through the same generators
-inside Spark's higher-order functions (``transform`` with the element's position, then
-``filter``), so the first failing element and its position come out of the same pass;
-every :class:`~evidence_kit.model.columnrules.RecordRule` is compiled from its attributes
-(:func:`record_broken`).  A new column, bound, value set, element rule or record rule in
-the declarations is checked on Spark without touching this module or the engine
-(:mod:`evidence_kit.checks.sparkcheck`).
+No rule is spelled out here.  Every :class:`~evidence_kit.model.columnrules.ColumnRule`
+goes through one small generator per rule attribute (:data:`GENERATORS`: null -> length
+-> pattern -> value set -> language -> bounds), and a list column's element rule
+through the same generators inside Spark's higher-order functions; every
+:class:`~evidence_kit.model.columnrules.RecordRule` is compiled from its attributes
+(:func:`record_broken`).  Each table's rules (:class:`TableRules`) come out twice from
+the same generators: as one condition, true where a row passes them all (the pass over
+every row computes only that: small code, cheap to compile and run), and as the names
+of the first check each rule fails, with the position of a list's first failing
+element (computed on the failing rows only).  A new column, bound, value set, element
+rule or record rule in the declarations is checked on Spark without touching this
+module or the engine (:mod:`evidence_kit.checks.sparkcheck`).
 
 Semantics kept identical to the fast path and the record path: lengths count code
-points (Spark strings do); a pattern's final ``$`` means end of text (``\\z``), as in RE2;
-the quote screen (:func:`quote_suspect`) flags the rows whose quote has edge white space
-or a character of NFC doubt, as :data:`~evidence_kit.model.columnrules.QUOTE_SUSPECT`
-does, with ``translate`` over the declared characters instead of a regular expression
-(Java evaluates a character class of a hundred ranges one range at a time: 25 s instead
-of 2 s over a million quotes).
+points (Spark strings do); a pattern's final ``$`` means end of text (``\\z``), as in RE2.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
-from pyspark.sql import Column
+from pyspark.sql import Column, DataFrame, Row
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from evidence_kit.model.columnrules import (
     KIND_PREDICATES,
     LINK_COLUMNS,
-    NFC_SUSPECT_CHARS,
     RECORD_COLUMNS,
     RECORD_RULES,
     REFERENCES,
     RULES,
-    SPACE_CHARS,
     ColumnRule,
     RecordRule,
+    blocking,
 )
 from evidence_kit.model.tables import TABLES
 
@@ -304,13 +301,85 @@ def needed(table: str) -> set[str]:
     return checked | links | references
 
 
-def quote_suspect(quote: Column) -> Column:
-    """True where ``quote`` starts or ends with white space or holds a character of NFC
-    doubt: the rows :data:`~evidence_kit.model.columnrules.QUOTE_SUSPECT` matches."""
-    nfc_doubt = F.char_length(F.translate(quote, NFC_SUSPECT_CHARS, "")) != F.char_length(quote)
-    edges = [F.left(quote, F.lit(1)), F.right(quote, F.lit(1))]
-    space = [F.translate(edge, SPACE_CHARS, "") != edge for edge in edges]
-    return nfc_doubt | space[0] | space[1]
+class TableRules:
+    """The column, element and record rules of one table, compiled for its columns: as
+    one condition (:meth:`valid`, over every row) and as the names of the checks each
+    row fails (:meth:`named`, over the failing rows only)."""
+
+    def __init__(self, table: str, df: DataFrame, bad: set[str]):
+        self.table = table
+        self.types = {f.name: f.dataType for f in df.schema.fields}
+        self.rules = [r for r in RULES[table] if r.column not in bad and r.column in self.types]
+        self.records = not blocking(table, bad) and bool(RECORD_RULES[table])
+        self._df = df
+        self._distinct: dict[tuple[str, bool], list[Any]] = {}
+
+    @cached_property
+    def _columns(self) -> tuple[list[Column], list[Column], list[tuple[ColumnRule, list[str]]]]:
+        """:func:`rule_columns` of this table, built when a row is to be named."""
+        return rule_columns(self.rules, self.types, self.distinct)
+
+    @property
+    def arrays(self) -> list[Column]:
+        """The ``_checks`` and ``_at`` arrays (built on the element structs)."""
+        return self._columns[1]
+
+    @property
+    def checks(self) -> list[tuple[ColumnRule, list[str]]]:
+        """Each rule with the checks it can name, in the order of ``_checks``."""
+        return self._columns[2]
+
+    def distinct(self, name: str, element: bool) -> list[Any]:
+        """The distinct values of a column (of its elements), read once."""
+        if (name, element) not in self._distinct:
+            column = F.explode(name) if element else F.col(name)
+            values = self._df.select(column).distinct().collect()
+            self._distinct[name, element] = [r[0] for r in values if r[0] is not None]
+        return self._distinct[name, element]
+
+    def valid(self) -> Column:
+        """True where a row passes every column, element and record rule."""
+        broken = [rule_broken(r, self.types[r.column], self.distinct) for r in self.rules]
+        found = [b for b in broken if b is not None]
+        ok = ~any_of(found) if found else F.lit(True)
+        if self.records:
+            ok = ok & ~any_of([record_broken(r) for r in RECORD_RULES[self.table]])
+        return ok
+
+    def named(self, rows: DataFrame) -> DataFrame:
+        """``rows`` with the ``_checks`` and ``_at`` arrays and the record check."""
+        if self.arrays:
+            structs = self._columns[0]
+            rows = rows.select("*", *structs).select(*rows.columns, *self.arrays)
+        if not self.records:
+            return rows
+        # a check name is never empty: no name joined means every column rule passed
+        ok = F.concat_ws("", F.col(CHECKS)) == F.lit("") if self.arrays else F.lit(True)
+        record = first_record_failure(self.table)
+        return rows.select("*", F.when(ok, record).alias(RECORD_CHECK))
+
+    def failed(self, row: Row) -> list[tuple[int, str]]:
+        """``(position, check)`` of every rule a collected row fails (the record rule at
+        the position after the column rules)."""
+        out = [(at, c) for at, c in enumerate(row[CHECKS] or [])] if self.arrays else []
+        if self.records:
+            out.append((len(self.checks), row[RECORD_CHECK]))
+        return [(at, c) for at, c in out if c is not None]
+
+    def order(self, at: int, check: str) -> int:
+        """Where ``check`` comes among the checks of the rule at ``at`` (the record rules
+        after the column rules): the order the fast path lists them in."""
+        if at < len(self.checks):
+            return self.checks[at][1].index(check)
+        return [r.name for r in RECORD_RULES[self.table]].index(check)
+
+
+def any_of(conditions: list[Column]) -> Column:
+    """True where any of ``conditions`` is (null where none is true and one is null)."""
+    out = conditions[0]
+    for c in conditions[1:]:
+        out = out | c
+    return out
 
 
 __all__ = [
@@ -322,13 +391,14 @@ __all__ = [
     "RECORD_CHECK",
     "ROW",
     "VALID",
+    "TableRules",
+    "any_of",
     "broken_checks",
     "first_bad_element",
     "first_failure",
     "first_record_failure",
     "java_pattern",
     "needed",
-    "quote_suspect",
     "record_broken",
     "rule_broken",
     "rule_columns",
