@@ -8,10 +8,12 @@ The published tables ship inside the package, so analysts need nothing but
 ['sources', 'claims', 'assertions', 'evidence', 'interventions', 'conditions', 'outcomes']
 
 ``load("evidence")`` returns a pandas DataFrame, ``load("claims", as_arrow=True)`` a
-``pyarrow.Table`` whose fields carry their descriptions.  In a wheel the Parquet files
-are package data (``evidence_kit/data``); in a source checkout (editable install) they
-are read from ``dataset/parquet``.  Nothing is read or downloaded at import time, and
-pandas and pyarrow are imported only when a table is loaded.
+``pyarrow.Table`` whose fields carry their descriptions.  In a wheel the current
+published folder is package data, ``evidence_kit/data`` (the Parquet files in
+``parquet/``, next to the dataset card, ``datapackage.json``, ``croissant.json``, the
+evidence map and ``SHA256SUMS``); in a source checkout (editable install) it is
+``dataset/``.  Nothing is read or downloaded at import time, and pandas and pyarrow are
+imported only when a table is loaded.
 
 Every published release is kept frozen (``dataset/releases/<version>/``, in a wheel
 ``evidence_kit/releases/<version>/``): ``list_releases()`` names them, oldest first, and
@@ -21,6 +23,9 @@ release.
 ``check_published(path)`` checks a directory of published Parquet files and returns a
 :class:`~evidence_kit.model.errors.ValidationReport`; it is the stable entry point to the
 published-file checks (the modules behind it may move, this function does not).
+``check_installed()`` runs its checksum and row-level checks on the installed data
+(``evidence-kit validate --installed``); the source texts are not redistributed, so the
+quote checks are reported as skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ except PackageNotFoundError:  # pragma: no cover - running from an uninstalled c
 __all__ = [
     "TableName",
     "__version__",
+    "check_installed",
     "check_published",
     "data_dir",
     "list_releases",
@@ -73,9 +79,11 @@ def list_tables() -> list[str]:
 def data_dir() -> Traversable:
     """Where the Parquet files are: the package's own data, else the checkout's.
 
-    Raises :class:`EvidenceKitError` when neither holds the published files.
+    The package's is ``evidence_kit/data/parquet``, inside the installed published folder
+    (the card, metadata and ``SHA256SUMS`` sit in ``evidence_kit/data``).  Raises
+    :class:`EvidenceKitError` when neither holds the published files.
     """
-    packaged = files("evidence_kit") / "data"
+    packaged = files("evidence_kit") / "data" / "parquet"
     if (packaged / "evidence.parquet").is_file():
         return packaged
     if (_CHECKOUT_DATA / "evidence.parquet").is_file():
@@ -86,7 +94,8 @@ def data_dir() -> Traversable:
         [
             ERR.FILE_MISSING.at(
                 str(_CHECKOUT_DATA),
-                path="evidence_kit/data/evidence.parquet (or dataset/parquet/ in a checkout)",
+                path="evidence_kit/data/parquet/evidence.parquet "
+                "(or dataset/parquet/ in a checkout)",
             )
         ]
     )
@@ -242,3 +251,39 @@ def check_published(
     return validate_published(
         Path(path), engine="pandas" if engine == "fast" else engine, suites=suites
     )
+
+
+def check_installed() -> ValidationReport:
+    """Check the data installed with this package; every finding in one report.
+
+    The same checks as ``check_published(path, suites=False)`` on the installed published
+    folder (``evidence_kit/data``, or ``dataset/`` in a source checkout): every file
+    against ``SHA256SUMS`` (which must be there), then the row-level checks of every
+    table.  The source texts are third-party web pages and are not redistributed with
+    the package, so where they are absent the source-text and quote checks are not run:
+    ``report.skipped`` says so, with the reason and how to run them from a clone
+    (``evidence-kit validate --published dataset/parquet``).  ``report.valid`` is True
+    when everything that could be checked passed.
+    """
+    folder = data_dir()
+    if not isinstance(folder, Path):  # pragma: no cover - zip imports are not supported
+        from evidence_kit.model.errors import UsageError
+
+        raise UsageError(
+            f"the installed data in {folder} is not a folder on disk",
+            "install evidence-kit from its wheel into a regular environment",
+        )
+    try:
+        from evidence_kit.checks.installed import validate_installed
+
+        return validate_installed(folder.parent)
+    except ModuleNotFoundError as exc:  # the checks need the [validate] extra
+        module = (exc.name or "").split(".")[0]
+        if not module or module == "evidence_kit":
+            raise
+        from evidence_kit.model.errors import ERR, EvidenceKitError
+
+        where = "evidence_kit.check_installed"
+        raise EvidenceKitError(
+            [ERR.MISSING_EXTRA.at(where, module=module, extra="validate")]
+        ) from None

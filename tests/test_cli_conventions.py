@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from evidence_kit.cli import _Progress, main
+from evidence_kit.cli import main
+from evidence_kit.cli.conventions import Progress
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = sorted(main.commands)
@@ -109,15 +110,15 @@ def test_progress_only_on_a_terminal_and_never_with_quiet() -> None:
             return True
 
     shown = Terminal()
-    bar = _Progress(2, "work", quiet=False, stream=shown)
+    bar = Progress(2, "work", quiet=False, stream=shown)
     bar.step("one")
     bar.close()
     assert "work" in shown.getvalue()
     quiet = Terminal()
-    _Progress(2, "work", quiet=True, stream=quiet).step("one")
+    Progress(2, "work", quiet=True, stream=quiet).step("one")
     assert quiet.getvalue() == ""
     pipe = io.StringIO()
-    _Progress(2, "work", quiet=False, stream=pipe).step("one")
+    Progress(2, "work", quiet=False, stream=pipe).step("one")
     assert pipe.getvalue() == ""
 
 

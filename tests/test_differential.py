@@ -219,3 +219,37 @@ def test_a_source_text_with_a_bom_is_reported_by_both_paths(tmp_path: Path) -> N
     assert [(f["file"].endswith("sources.parquet"), f["line"], f["field"]) for f in bom] == [
         (True, 1, "text_path")
     ]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_runs_of_row_groups_merge_like_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Assertions and evidence in many row groups, checked by 1-3 threads: the findings
+    (and, under a small limit, which ones are listed) are those of one pass in order."""
+    from evidence_kit.checks import fastcheck
+
+    synthesize(DATASET, tmp_path, 6000, seed=23, corrupt=0.03)
+    parquet = tmp_path / "parquet"
+    for name in ("assertions", "evidence"):
+        path = parquet / TABLES[name].file_name
+        pq.write_table(pq.read_table(path), path, row_group_size=700, compression="zstd")
+        assert pq.ParquetFile(path).num_row_groups >= 8
+    monkeypatch.setattr(fastcheck, "WORKERS", workers)
+    fast = [f.model_dump() for f in check_published(parquet)]
+    assert len(fast) > 150
+    assert fast == [f.model_dump() for f in check_published_records(parquet)]
+    limited = [f.model_dump() for f in check_published(parquet, limit=2)]
+    assert any(f["code"] == "EK502" for f in limited)
+    assert limited == [f.model_dump() for f in check_published_records(parquet, limit=2)]
+
+
+@pytest.mark.parametrize("missing", ["assertions", "evidence", "sources", "claims"])
+def test_a_missing_table_gives_the_same_findings(tmp_path: Path, missing: str) -> None:
+    """Without assertions every active claim is an orphan; without sources no reference
+    to them is judged: both paths agree on what can still be checked."""
+    synthesize(DATASET, tmp_path, 1500, seed=24, corrupt=0.02)
+    (tmp_path / "parquet" / TABLES[missing].file_name).unlink()
+    fast, slow = _both(tmp_path / "parquet")
+    assert any(f["code"] == "EK101" for f in fast)
+    assert fast == slow

@@ -31,6 +31,7 @@ from evidence_kit.model.tables import (
 )
 from evidence_kit.publishing import build as publish
 from evidence_kit.publishing import layout
+from evidence_kit.publishing.metadata import read_release
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,13 +68,14 @@ def test_build_writes_every_table_with_its_exact_schema(tmp_path: Path) -> None:
 
 
 def test_key_value_metadata_names_versions_and_input_hash(built: Path) -> None:
+    release = read_release(built)
     for name, table in TABLES.items():
         path = built / "parquet" / table.file_name
         metadata = publish.read_metadata(path)
         assert sorted(metadata) == sorted(publish.DATASET_KEYS)
         assert metadata["evidence_kit.table"] == name
         assert metadata["evidence_kit.row_count"] == str(COUNTS[name])
-        assert metadata["evidence_kit.dataset_version"] == "0.3.0"
+        assert metadata["evidence_kit.dataset_version"] == release.version
         assert metadata["evidence_kit.schema_version"] == SCHEMA_VERSION
         assert metadata["evidence_kit.input_hash"] == publish.input_hash(built)
         raw = pq.read_metadata(path).metadata

@@ -25,7 +25,8 @@ from evidence_kit.model.errors import EvidenceKitError, UsageError
 from evidence_kit.model.tables import CHECKSUMS_FILE, TABLES, VOCABULARY_TABLES
 from evidence_kit.publishing import build as publish
 from evidence_kit.publishing import releases
-from evidence_kit.publishing.diff import diff_releases, render_text
+from evidence_kit.publishing.changes import render_text
+from evidence_kit.publishing.diff import diff_releases
 from evidence_kit.publishing.metadata import verify_checksums
 
 REPO = Path(__file__).resolve().parent.parent

@@ -149,12 +149,13 @@ def test_the_quote_screen_flags_what_the_declared_pattern_matches(spark: Any) ->
     from pyspark.sql import functions as F
 
     from evidence_kit.checks.sparklinks import quote_suspect
-    from evidence_kit.model.columnrules import NFC_SUSPECT_CHARS, QUOTE_SUSPECT, SPACE_CHARS
+    from evidence_kit.model.columnrules import NFC_SUSPECT_CODES, QUOTE_SUSPECT, SPACE_CODES
 
     quotes = ["plain", "Việt Nam", "中文引文", "", "x", "e\u0301", "a\U0002f800", "\U0001f600!"]
-    quotes += [f"{space}edge" for space in SPACE_CHARS] + [f"edge{space}" for space in SPACE_CHARS]
-    quotes += [f"mid{space}dle" for space in SPACE_CHARS]
-    quotes += [f"in{c}side" for c in NFC_SUSPECT_CHARS[::37]] + [NFC_SUSPECT_CHARS[-1]]
+    spaces, suspects = [chr(c) for c in SPACE_CODES], [chr(c) for c in NFC_SUSPECT_CODES]
+    quotes += [f"{space}edge" for space in spaces] + [f"edge{space}" for space in spaces]
+    quotes += [f"mid{space}dle" for space in spaces]
+    quotes += [f"in{c}side" for c in suspects[::37]] + [suspects[-1]]
     frame = spark.createDataFrame([(q,) for q in quotes], "quote string")
     flagged = {r[0] for r in frame.filter(quote_suspect(F.col("quote"))).collect()}
     screened = pc.match_substring_regex(pa.array(quotes), QUOTE_SUSPECT).to_pylist()

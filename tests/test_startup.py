@@ -16,7 +16,16 @@ from evidence_kit.model.errors import UsageError
 from evidence_kit.synth import synthesize
 
 DATASET = Path(__file__).resolve().parent.parent / "dataset"
-HEAVY = ("pandas", "polars", "pyarrow", "great_expectations", "simple_icd_10_cm", "pydantic")
+HEAVY = (
+    "pandas",
+    "polars",
+    "pyarrow",
+    "great_expectations",
+    "simple_icd_10_cm",
+    "pydantic",
+    "frictionless",
+    "mlcroissant",
+)
 
 
 def _imported_after(code: str) -> list[str]:
@@ -87,10 +96,14 @@ def test_cli_no_suites(synthetic: Path) -> None:
 def test_icd_lookups_are_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVIDENCE_KIT_CACHE", str(tmp_path))
     monkeypatch.setattr(icd10cm, "_MEMORY", {})
-    assert icd10cm.description("L80") == "Vitiligo"
+    monkeypatch.setattr(icd10cm, "_SEEN", {})
+    assert icd10cm.description("L80") == "Vitiligo"  # a code of the dataset: committed answer
+    assert not icd10cm.cache_file().exists()
+    assert icd10cm.description("A00.0").startswith("Cholera")  # not in the dataset
     assert icd10cm.description("Z99.99") is None
     saved = json.loads(icd10cm.cache_file().read_text("utf-8"))
-    assert saved == {"L80": "Vitiligo", "Z99.99": None}
+    assert saved == {"A00.0": icd10cm.description("A00.0"), "Z99.99": None}
     monkeypatch.setattr(icd10cm, "_MEMORY", {})
+    monkeypatch.setattr(icd10cm, "_SEEN", {})
     icd10cm.cache_file().write_text("{not json", "utf-8")  # a broken cache is ignored
-    assert icd10cm.description("L80") == "Vitiligo"
+    assert icd10cm.description("Z99.99") is None

@@ -8,6 +8,12 @@ a ``.pth`` line, which adds that site-packages directory but not its editable-in
 hook, so ``import evidence_kit`` can only find the installed wheel.  The dataset is
 built twice, as release 0.1.0 and (one claim reworded) as 0.2.0, so the wheel carries
 two frozen releases and ``load(name, release="0.1.0")`` is checked from the wheel.
+
+The installed published folder (``evidence_kit/data``) is then checked the ways an
+analyst would: ``evidence-kit validate --installed`` (valid, the quote checks skipped
+with the reason: the source texts are not redistributed) and ``python -m frictionless
+validate`` through the plugin the wheel installs; after one installed Parquet file is
+rewritten, both fail and name it.
 """
 
 from __future__ import annotations
@@ -20,14 +26,16 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from publish_data import COUNTS, set_version, write_synthetic_dataset
 
-from evidence_kit.model.tables import TABLES
+from evidence_kit.checks.installed import FULL_CHECK, TEXTS_REASON
+from evidence_kit.model.tables import CHECKSUMS_FILE, PUBLISHED_DOCUMENTS, PUBLISHED_IMAGES, TABLES
 from evidence_kit.publishing import build as publish
 
 REPO = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
+PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "frictionless_evidencekit.py")
 PROJECT_DIRS = ("evidence_kit", "schema", "validations")
 
 PROBE = """
@@ -66,11 +74,12 @@ print(json.dumps(out))
 """
 
 
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str | Path, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
-    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    if ok:
+        assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
     return result
 
 
@@ -96,8 +105,12 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_table(tmp_path: Path) 
     [wheel] = (project / "dist").glob("evidence_kit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for table in TABLES.values():
-        assert f"evidence_kit/data/{table.file_name}" in names
+        assert f"evidence_kit/data/parquet/{table.file_name}" in names
+    for name in (*PUBLISHED_DOCUMENTS, *PUBLISHED_IMAGES, CHECKSUMS_FILE):
+        assert f"evidence_kit/data/{name}" in names
+    assert not [n for n in names if "/texts/" in n], "the source texts are not redistributed"
     assert "evidence_kit/__init__.py" in names
+    assert "frictionless_evidencekit.py" in names
     for version in ("0.1.0", "0.2.0"):
         for name in ("SHA256SUMS", "README.md", "parquet/claims.parquet"):
             assert f"evidence_kit/releases/{version}/{name}" in names
@@ -124,3 +137,47 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_table(tmp_path: Path) 
     assert out["release_rows"] == {"0.1.0": COUNTS, "0.2.0": COUNTS}
     assert "Microneedling causes redness." in out["old_statements"]
     assert "Microneedling causes mild redness." in out["statements"]
+
+    check_installed_data(venv, elsewhere)
+
+
+def check_installed_data(venv: Path, elsewhere: Path) -> None:
+    """The one command on the installed folder: valid with the quotes skipped; then a
+    rewritten Parquet file fails it, and frictionless's own command, by name."""
+    evidence_kit = venv / "bin" / "evidence-kit"
+    python = venv / "bin" / "python"
+    text = run(evidence_kit, "validate", "--installed", cwd=elsewhere).stdout
+    assert ": valid (" in text
+    [skipped] = [line for line in text.splitlines() if line.startswith("skipped:")]
+    assert f"skipped: source texts and quotes ({COUNTS['assertions']}): {TEXTS_REASON}" in skipped
+    assert FULL_CHECK in skipped
+    report = json.loads(
+        run(evidence_kit, "validate", "--installed", "--format", "json", cwd=elsewhere).stdout
+    )
+    assert report["valid"] and report["findings"] == []
+    assert [s["check"] for s in report["skipped"]] == ["source texts and quotes"]
+    assert report["skipped"][0]["reason"] == TEXTS_REASON
+
+    data = Path(json.loads(run(python, "-I", "-c", "import evidence_kit, json; "
+                               "print(json.dumps(str(evidence_kit.data_dir().parent)))",
+                               cwd=elsewhere).stdout))  # fmt: skip
+    assert data.is_relative_to(venv) and data.name == "data"
+    sums = (data / CHECKSUMS_FILE).read_text("utf-8")
+    assert all((data / line.split("  ", 1)[1]).is_file() for line in sums.splitlines())
+    fd = run(python, "-I", "-m", "frictionless", "validate", "--json", data / "datapackage.json",
+             cwd=elsewhere)  # fmt: skip
+    assert json.loads(fd.stdout)["valid"]
+
+    table = TABLES["claims"]
+    path = data / "parquet" / table.file_name
+    rows = pq.read_table(path).to_pylist()
+    rows[0]["statement"] = "Microneedling cures everything."
+    publish.write_parquet(publish.to_arrow(table, rows, {}), path, table)
+    tampered = run(evidence_kit, "validate", "--installed", cwd=elsewhere, ok=False)
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
+    assert "EK503" in tampered.stderr and f"parquet/{table.file_name}" in tampered.stderr
+    assert "Traceback" not in tampered.stderr
+    fd = run(python, "-I", "-m", "frictionless", "validate", "--json", data / "datapackage.json",
+             cwd=elsewhere, ok=False)  # fmt: skip
+    failed = {t["name"]: {e["type"] for e in t["errors"]} for t in json.loads(fd.stdout)["tasks"]}
+    assert fd.returncode == 1 and "hash-count" in failed["claims"]

@@ -74,15 +74,19 @@ class KeyIndex:
         if not self.exact or not len(self.keys):
             return pc.index_in(values, self.keys).fill_null(-1).to_numpy(zero_copy_only=False)
         digest = hash_strings(values)
-        at = np.minimum(np.searchsorted(self.sorted, digest), len(self.sorted) - 1)
-        hit = self.sorted[at] == digest
-        out = np.where(hit, self.order[at], -1).astype(np.int64)
-        maybe = np.flatnonzero(hit)
-        if len(maybe):
-            same = as_mask(
-                pc.equal(values.take(pa.array(maybe)), self.keys.take(pa.array(out[maybe])))
-            )
-            out[maybe[~same]] = -1
+        # the look-ups in ascending order: each binary search starts where the last one
+        # ended, so the searches walk the sorted keys once instead of jumping at random
+        # (several times faster for 200k values among 500k keys)
+        by_digest = np.argsort(digest)
+        ordered = digest[by_digest]
+        at = np.minimum(np.searchsorted(self.sorted, ordered), len(self.sorted) - 1)
+        found = np.where(self.sorted[at] == ordered, self.order[at], -1)
+        out = np.empty(len(digest), dtype=np.int64)
+        out[by_digest] = found
+        hit = out >= 0
+        if hit.any():  # equal hashes: compare the strings (one gather of the keys found)
+            probe = self.keys.take(pa.array(np.where(hit, out, 0)))
+            out[hit & ~as_mask(pc.equal(values, probe))] = -1
         out[~values.is_valid().to_numpy(zero_copy_only=False)] = -1
         return out
 

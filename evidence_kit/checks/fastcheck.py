@@ -30,16 +30,25 @@ the message where it helps.  At most :data:`FINDING_LIMIT` findings are listed p
 
 The rules are declared in :mod:`evidence_kit.model.columnrules` and the findings built in
 :mod:`evidence_kit.checks.findings`; this module is the engine: it reads the tables
-(:meth:`_Engine.scan`), runs the per-batch checks of :mod:`evidence_kit.checks.batchchecks`,
+(:meth:`_Engine.batches`), runs the per-batch checks of :mod:`evidence_kit.checks.batchchecks`,
 and the cross-record ones here, with the quotes screened in
-:mod:`evidence_kit.checks.sourcetexts`.  ``RULES``, ``FINDING_LIMIT`` and ``QUOTE_SUSPECT`` are
+:mod:`evidence_kit.checks.sourcetexts` and duplicates found in :mod:`evidence_kit.checks.keys`.
+
+**Both cores.**  assertions.parquet and evidence.parquet are cut into runs of row
+groups, checked by a pool of threads (pyarrow, numpy and polars release the GIL for
+their kernels); each run collects its own findings and keys, and the runs are merged
+in row order, so the findings (and which are listed under the limit) are those of one
+sequential pass.  ``RULES``, ``FINDING_LIMIT`` and ``QUOTE_SUSPECT`` are
 re-exported for callers that import them from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +59,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.batchchecks import check_columns, check_records
-from evidence_kit.checks.columnar import KeyIndex, hash_strings, on_values, plain, positions_in
+from evidence_kit.checks.columnar import KeyIndex, on_values, plain, positions_in
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
+    OpenTable,
     dangling_finding,
     duplicate_finding,
     id_source_finding,
     open_table,
     orphan_finding,
     repeat_finding,
-    table_file,
 )
+from evidence_kit.checks.keys import KeptKeys, compact, duplicated, groups, mix, read_values
 from evidence_kit.checks.sourcetexts import TextBuffer, load_texts, screen_quotes
 from evidence_kit.model.columnrules import QUOTE_SUSPECT, RECORD, RECORD_COLUMNS, RULES, blocking
 from evidence_kit.model.errors import Finding
@@ -71,6 +81,7 @@ __all__ = ["FINDING_LIMIT", "QUOTE_SUSPECT", "RULES", "check_published"]
 
 BATCH_ROWS = 262_144
 BUFFER_BYTES = 8 << 20  # read column chunks through a buffer, not whole, to bound memory
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 #: Unique or nearly unique text columns, read as plain strings (the rest as dictionaries).
 PLAIN_COLUMNS = {"assertion_id", "quote", "prefix", "suffix", "quote_en", "note"}
@@ -89,7 +100,7 @@ def _needed() -> dict[str, set[str]]:
                 v is not None for v in (r.pattern, r.min_length, r.max_length, r.enum, r.ge, r.le)
             )
         }
-        out[table] = checked | set(RECORD_COLUMNS[table])
+        out[table] = checked | set(RECORD_COLUMNS.get(table, ()))
     out["assertions"] |= {"quote", "prefix", "suffix", "source_id", "claim_id"}
     return out
 
@@ -97,60 +108,23 @@ def _needed() -> dict[str, set[str]]:
 NEEDED: dict[str, set[str]] = _needed()
 
 
-def _compact(rows: np.ndarray) -> np.ndarray:
-    """Row numbers as int32 when they fit (they are kept for every row of a big file)."""
-    return rows.astype(np.int32) if len(rows) == 0 or rows.max() < 2**31 else rows
+def _ints(column: pa.Array) -> np.ndarray:
+    """An integer column as numpy, nulls as 0 (only valid rows are used)."""
+    return (column.fill_null(0) if column.null_count else column).to_numpy()
 
 
-#: Keys of the valid rows of one batch: values, row numbers and 64-bit hashes.
-Kept = tuple[pa.Array, np.ndarray, np.ndarray]
+@dataclass
+class _Part:
+    """What one run of row groups of a table contributes: findings, keys, repeats."""
 
-
-def _keep(ids: pa.Array, rows: np.ndarray) -> Kept:
-    values = plain(ids)
-    return values, _compact(rows), hash_strings(values)
-
-
-def _concat(arrays: list[pa.Array]) -> pa.ChunkedArray:
-    return pa.chunked_array(arrays, arrays[0].type if arrays else pa.string())
-
-
-def _duplicated(digest: np.ndarray) -> np.ndarray:
-    """Mask of the 64-bit hashes that occur more than once.
-
-    One sort of the hashes (8 bytes a row, no hash table); the few repeated values are
-    then found by binary search, not by ``np.isin`` (which sorts everything again).
-    """
-    ordered = np.sort(digest)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    del ordered
-    if not len(repeated):
-        return np.zeros(len(digest), dtype=bool)
-    at = np.minimum(np.searchsorted(repeated, digest), len(repeated) - 1)
-    return repeated[at] == digest
-
-
-def _groups(rows: np.ndarray, values: list[Any]) -> list[tuple[Any, int, list[int]]]:
-    """``(value, first row, later rows)`` per value held by more than one row.
-
-    ``rows`` ascend; the groups come in the order of their first rows.
-    """
-    groups: dict[Any, list[int]] = {}
-    for row, value in zip(rows.tolist(), values, strict=True):
-        groups.setdefault(value, []).append(row)
-    return [(v, rs[0], rs[1:]) for v, rs in groups.items() if len(rs) > 1]
-
-
-def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of two uint64 columns (multiply-xorshift; wraps around)."""
-    h = a * np.uint64(0x9E3779B97F4A7C15) ^ (b + np.uint64(0x632BE59BD9B4E5C1))
-    h ^= h >> np.uint64(31)
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    return h ^ (h >> np.uint64(29))
+    out: Collector
+    kept: KeptKeys = field(default_factory=KeptKeys)
+    quads: list[dict[str, np.ndarray]] = field(default_factory=list)
+    supported: np.ndarray | None = None
 
 
 class _Engine:
-    """One run over the four tables in order; keys and texts carry over to later tables."""
+    """One run over the four tables; keys and texts carry over to later tables."""
 
     def __init__(self, directory: Path, limit: int):
         self.directory = directory
@@ -159,17 +133,20 @@ class _Engine:
         self.texts: TextBuffer | None = None
         self.claim_rows: dict[str, Any] = {}
         self.supported: np.ndarray = np.zeros(0, dtype=bool)
+        self.ready = threading.Event()  # set once sources and claims (keys, texts) are read
+        self.lock = threading.Lock()
+        self.numbering: dict[str, dict[str, int]] = {}  # see _identities
 
-    def scan(self, table: str) -> Iterable[tuple[str, pa.RecordBatch, int, np.ndarray, set[str]]]:
-        """Batches of ``table`` with the column and record rules applied.
+    def batches(
+        self, opened: OpenTable, table: str, out: Collector, row_groups: list[int] | None = None
+    ) -> Iterator[tuple[pa.RecordBatch, int, np.ndarray]]:
+        """Batches of ``table`` (``row_groups``, a consecutive run, or all) with the column
+        and record rules applied: ``(batch, first row number, mask of valid rows)``.
 
         Only the columns some check needs are read; repetitive string columns are read as
         dictionaries, so a value repeated a million times is decoded and checked once.
         """
-        opened = open_table(self.directory, table, self.out)
-        if opened is None:
-            return
-        path, file, schema, bad = opened.path, opened.file, opened.schema, opened.bad
+        schema, bad = opened.schema, opened.bad
         needed = [c for c in schema.names if c in NEEDED[table] and c not in bad]
         as_dictionary = [
             c
@@ -179,205 +156,250 @@ class _Engine:
             and c not in TABLES[table].primary_key
         ]
         parquet = pq.ParquetFile(
-            path, read_dictionary=as_dictionary, buffer_size=BUFFER_BYTES, pre_buffer=False
+            opened.path, read_dictionary=as_dictionary, buffer_size=BUFFER_BYTES, pre_buffer=False
         )
-        base = 0
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=needed):
-            valid = check_columns(self.out, table, file, batch, base, bad)
+        groups_ = list(range(parquet.num_row_groups)) if row_groups is None else row_groups
+        meta = parquet.metadata
+        base = sum(meta.row_group(i).num_rows for i in range(groups_[0])) if groups_ else 0
+        for batch in parquet.iter_batches(
+            batch_size=BATCH_ROWS, row_groups=groups_, columns=needed, use_threads=WORKERS == 1
+        ):
+            valid = check_columns(out, table, opened.file, batch, base, bad)
             if not blocking(table, bad):
-                check_records(self.out, table, file, batch, base, valid)
-            yield file, batch, base, valid, bad
+                check_records(out, table, opened.file, batch, base, valid)
+            yield batch, base, valid
             base += batch.num_rows
 
     def run(self) -> list[Finding]:
-        self._sources()
-        self._claims()
-        # evidence.parquet needs only the parent keys: check it on the second core while
-        # this thread checks assertions.parquet (pyarrow and numpy release the GIL)
-        side = _Engine(self.directory, self.out.limit)
-        side.keys = self.keys
-        with ThreadPoolExecutor(1) as pool:
-            evidence = pool.submit(side._evidence)
-            self._assertions()
-            evidence.result()
-        self.out.merge(side.out)
+        """Sources and claims on this thread while the workers start reading and checking
+        the columns of assertions and evidence; their checks that need the parent keys
+        and texts wait for :attr:`ready`."""
+        opened = {t: open_table(self.directory, t, self.out) for t in ("assertions", "evidence")}
+        tasks = [
+            (table, table_file, run)
+            for table, table_file in opened.items()
+            if table_file is not None
+            for run in _runs(table_file.path)
+        ]
+        if WORKERS == 1:  # one thread: in order (for profiling and tiny machines)
+            self._sources()
+            self._claims()
+            self.ready.set()
+            parts = [self._part(*task) for task in tasks]
+        else:
+            with ThreadPoolExecutor(WORKERS) as pool:
+                futures = [pool.submit(self._part, *task) for task in tasks]
+                try:
+                    self._sources()
+                    self._claims()
+                finally:
+                    self.ready.set()
+                parts = [future.result() for future in futures]
+        pa.default_memory_pool().release_unused()  # the batches are gone; keep RSS low
+        for table, table_file in sorted(opened.items()):  # evidence first: less held at once
+            if table_file is not None:
+                mine = [part for (t, _, _), part in zip(tasks, parts, strict=True) if t == table]
+                self._finish(table, table_file, mine)
+        self._orphans()
         return self.out.findings()
 
-    def _keys(self, table: str, kept: list[Kept], column: str) -> None:
-        """EK301 over the valid rows' keys (later duplicates flagged), in one hash pass."""
-        if not kept:
-            return
-        _, file = table_file(self.directory, table)
-        ids = _concat([i for i, _, _ in kept])
-        rows = np.concatenate([r for _, r, _ in kept])
-        digest = np.concatenate([h for _, _, h in kept])
-        del kept[:]
-        self._key_groups(file, column, ids, rows, digest)
+    def _part(self, table: str, opened: OpenTable, run: list[int]) -> _Part:
+        part = _Part(Collector(self.out.limit))
+        for batch, base, valid in self.batches(opened, table, part.out, run):
+            self.ready.wait()
+            if table == "assertions" and part.supported is None:
+                part.supported = np.zeros(len(self.supported), dtype=bool)
+            if table == "evidence":
+                self._evidence_batch(part, opened, batch, base, valid)
+            elif not blocking(table, opened.bad):
+                self._assertion_batch(part, opened.file, batch, base, valid, opened.bad)
+        return part
 
-    def _key_groups(
-        self, file: str, column: str, ids: pa.ChunkedArray, rows: np.ndarray, digest: np.ndarray
-    ) -> None:
-        """Duplicate keys: candidates by 64-bit hash, then compared exactly (few rows)."""
-        maybe = np.flatnonzero(_duplicated(digest))
-        del digest
-        if not len(maybe):
-            return
-        values = ids.take(pa.array(maybe)).to_pylist()
-        for key, first, later in _groups(rows[maybe], values):
+    def _finish(self, table: str, opened: OpenTable, parts: list[_Part]) -> None:
+        """Merge the runs of ``table`` in row order, then the checks across all its rows."""
+        kept, quads = KeptKeys(), []
+        for part in parts:
+            self.out.extend(part.out)
+            quads += part.quads
+            kept.extend(part.kept)
+            if part.supported is not None:
+                self.supported |= part.supported
+            part.kept, part.quads = KeptKeys(), []
+        if table == "assertions":
+            self._repeats(opened, quads)
+        self._key_groups(opened, TABLES[table].primary_key[0], kept)
+
+    def _key_groups(self, opened: OpenTable, column: str, kept: KeptKeys) -> None:
+        """EK301: duplicate keys, candidates by 64-bit hash, then compared exactly."""
+        rows = kept.repeated_rows()
+        values = read_values(opened.path, column, rows)
+        for key, first, later in groups(rows, values):
             for row in later:
-                self.out.add(duplicate_finding(file, row, column, key, first))
+                self.out.add(duplicate_finding(opened.file, row, column, key, first))
 
     def _sources(self) -> None:
-        kept: list[Kept] = []
+        opened = open_table(self.directory, "sources", self.out)
+        if opened is None:
+            return
+        kept = KeptKeys()
         valid_rows: list[tuple[int, dict[str, Any]]] = []
         all_ids: list[pa.Array] = []
-        file = ""
-        for file, batch, base, valid, bad in self.scan("sources"):  # noqa: B007
-            if "source_id" not in bad:
+        for batch, base, valid in self.batches(opened, "sources", self.out):
+            if "source_id" not in opened.bad:
                 ids = batch.column("source_id")
                 all_ids.append(ids.filter(ids.is_valid()))
-                rows = np.flatnonzero(valid)
-                kept.append(_keep(ids.take(pa.array(rows)), base + rows))
-            if not blocking("sources", bad):
-                part = batch.take(pa.array(np.flatnonzero(valid))).to_pylist()
+                kept.add(ids, np.flatnonzero(valid), base)
+            if not blocking("sources", opened.bad):
+                part = batch.filter(pa.array(valid)).to_pylist()
                 valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
         if all_ids:
             self.keys["sources"] = KeyIndex(pa.chunked_array(all_ids, pa.string()).combine_chunks())
-        self._keys("sources", kept, "source_id")
-        if file and valid_rows:
-            findings, texts = load_texts(file, self.directory.parent, valid_rows)
+        self._key_groups(opened, "source_id", kept)
+        if valid_rows:
+            findings, texts = load_texts(opened.file, self.directory.parent, valid_rows)
             for f in findings:
                 self.out.add(f)
             self.texts = TextBuffer.build(texts)
 
     def _claims(self) -> None:
-        kept: list[Kept] = []
+        opened = open_table(self.directory, "claims", self.out)
+        if opened is None:
+            return
+        kept = KeptKeys()
         all_ids: list[pa.Array] = []
         active: list[tuple[pa.Array, np.ndarray]] = []
-        file = ""
-        degraded = True
-        for file, batch, base, valid, bad in self.scan("claims"):  # noqa: B007
-            degraded = bool(blocking("claims", bad))
-            if "claim_id" in bad:
-                continue
+        degraded = bool(blocking("claims", opened.bad))
+        if "claim_id" in opened.bad:
+            for _ in self.batches(opened, "claims", self.out):
+                pass
+            return
+        for batch, base, valid in self.batches(opened, "claims", self.out):
             ids = batch.column("claim_id")
             all_ids.append(ids.filter(ids.is_valid()))
-            rows = np.flatnonzero(valid)
-            kept.append(_keep(ids.take(pa.array(rows)), base + rows))
-            if not blocking("claims", bad):
-                status = batch.column("status").dictionary_decode()
-                act = np.flatnonzero(
-                    valid
-                    & pc.equal(status, "active").fill_null(False).to_numpy(zero_copy_only=False)
-                )
+            kept.add(ids, np.flatnonzero(valid), base)
+            if not degraded:
+                status = on_values(batch.column("status"), lambda v: pc.equal(v, "active"))
+                act = np.flatnonzero(valid & status)
                 active.append((ids.take(pa.array(act)), base + act))
         if not all_ids:
             return
         keys = pa.chunked_array(all_ids, pa.string()).combine_chunks()
         self.keys["claims"] = KeyIndex(keys)
-        self._keys("claims", kept, "claim_id")
+        self._key_groups(opened, "claim_id", kept)
         self.supported = np.zeros(len(keys), dtype=bool)
-        self.claim_rows = {"file": file, "active": active, "degraded": degraded}
+        self.claim_rows = {"file": opened.file, "active": active, "degraded": degraded}
 
     def _references(
         self,
-        table: str,
+        out: Collector,
         file: str,
         batch: pa.RecordBatch,
         base: int,
-        rows: np.ndarray,
+        valid: np.ndarray,
         bad: set[str],
     ) -> dict[str, np.ndarray]:
-        """EK302 for claim_id and source_id of ``rows``; returns their indices into the keys."""
-        out: dict[str, np.ndarray] = {}
+        """EK302 for claim_id and source_id of the valid rows; returns every row's index
+        into the parent keys (-1: absent or null)."""
+        out_index: dict[str, np.ndarray] = {}
         for column, target in (("claim_id", "claims"), ("source_id", "sources")):
             if column in bad or target not in self.keys:
                 continue
-            values = batch.column(column).take(pa.array(rows))
+            values = batch.column(column)
             index = positions_in(values, self.keys[target])
-            missing = np.flatnonzero((index < 0) & values.is_valid().to_numpy(zero_copy_only=False))
-            for i, value in zip(
-                missing.tolist(), values.take(pa.array(missing)).to_pylist(), strict=True
-            ):
-                self.out.add(
-                    dangling_finding(
-                        file, base + int(rows[i]), column, RECORD[target].lower(), value
-                    )
-                )
-            out[column] = index
-        return out
+            missing = np.flatnonzero(valid & (index < 0) & values.is_valid().to_numpy(False))
+            shown = values.take(pa.array(missing)).to_pylist() if len(missing) else []
+            for row, value in zip(missing.tolist(), shown, strict=True):
+                out.add(dangling_finding(file, base + row, column, RECORD[target].lower(), value))
+            out_index[column] = index
+        return out_index
 
-    def _assertions(self) -> None:
-        kept: list[Kept] = []
-        quads: list[dict[str, np.ndarray]] = []
-        held = 0
-        file = ""
-        for file, batch, base, valid, bad in self.scan("assertions"):
-            if blocking("assertions", bad):
-                continue
-            rows = np.flatnonzero(valid)
-            take = pa.array(rows)
-            ids = batch.column("assertion_id").take(take)
-            kept.append(_keep(ids, base + rows))
-            index = self._references("assertions", file, batch, base, rows, bad)
-            sources = batch.column("source_id").take(take)
-            pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(plain(sources))})
-            starts_ok = (
-                pair.select(pl.col("id").str.starts_with(pl.col("source") + "-"))
-                .to_series()
-                .to_numpy()
-            )
-            for i in np.flatnonzero(~starts_ok).tolist():
-                self.out.add(
-                    id_source_finding(file, base + int(rows[i]), ids[i].as_py(), sources[i].as_py())
-                )
-            del pair
-            active = on_values(batch.column("status").take(take), lambda v: pc.equal(v, "active"))
-            unknown = np.full(len(rows), -1, dtype=np.int64)
-            claim = index.get("claim_id", unknown)
-            self.supported[claim[active & (claim >= 0)]] = True
-            start = batch.column("char_start").take(take).to_numpy()
-            end = batch.column("char_end").take(take).to_numpy()
-            source = index.get("source_id", unknown)
-            known = (claim >= 0) & (source >= 0)
-            # (source, claim) and (start, end) packed into one 64-bit integer each
-            quads.append(
-                {
-                    "sc": (source[known].astype(np.uint64) << np.uint64(32))
-                    | claim[known].astype(np.uint64),
-                    "ab": (start[known].astype(np.uint64) << np.uint64(32))
-                    | end[known].astype(np.uint32).astype(np.uint64),
-                    "r": _compact((base + rows)[known]),
-                    "p": _compact(held + np.flatnonzero(known)),
-                }
-            )
-            held += len(rows)
-            screen_quotes(self.out, self.texts, file, batch, base, rows, start, end)
-        if kept:
-            ids = _concat([i for i, _, _ in kept])
-            rows = np.concatenate([r for _, r, _ in kept])
-            digest = np.concatenate([h for _, _, h in kept])
-            del kept[:]
-            self._repeats(file, quads, ids)
-            self._key_groups(file, "assertion_id", ids, rows, digest)
-            del ids, rows, digest
-        self._orphans()
+    def _assertion_batch(
+        self,
+        part: _Part,
+        file: str,
+        batch: pa.RecordBatch,
+        base: int,
+        valid: np.ndarray,
+        bad: set[str],
+    ) -> None:
+        rows = np.flatnonzero(valid)
+        ids = batch.column("assertion_id")
+        part.kept.add(ids, rows, base)
+        index = self._references(part.out, file, batch, base, valid, bad)
+        sources = plain(batch.column("source_id"))
+        pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(sources)})
+        starts_ok = (
+            pair.select(pl.col("id").str.starts_with(pl.col("source") + "-").fill_null(False))
+            .to_series()
+            .to_numpy()
+        )
+        wrong = np.flatnonzero(valid & ~starts_ok)
+        for row in wrong.tolist():
+            finding = id_source_finding(file, base + row, ids[row].as_py(), sources[row].as_py())
+            part.out.add(finding)
+        del pair
+        active = valid & on_values(batch.column("status"), lambda v: pc.equal(v, "active"))
+        claim = index.get("claim_id")
+        if claim is None:  # no claim keys: nothing to support, repeats still compared
+            claim = self._identities("claim_id", batch.column("claim_id"))
+        elif part.supported is not None:
+            part.supported[claim[active & (claim >= 0)]] = True
+        start, end = _ints(batch.column("char_start")), _ints(batch.column("char_end"))
+        source = index.get("source_id")
+        if source is None:
+            source = self._identities("source_id", batch.column("source_id"))
+        known = valid & (claim >= 0) & (source >= 0)
+        # (source, claim) and (start, end) packed into one 64-bit integer each
+        part.quads.append(
+            {
+                "sc": (source[known].astype(np.uint64) << np.uint64(32))
+                | claim[known].astype(np.uint64),
+                "ab": (start[known].astype(np.uint64) << np.uint64(32))
+                | end[known].astype(np.uint32).astype(np.uint64),
+                "r": compact(base + np.flatnonzero(known)),
+            }
+        )
+        screen_quotes(part.out, self.texts, file, batch, base, valid, start, end)
 
-    def _repeats(self, file: str, quads: list[dict[str, np.ndarray]], ids: pa.ChunkedArray) -> None:
+    def _identities(self, name: str, column: pa.Array) -> np.ndarray:
+        """A number per distinct value of ``column``, the same in every batch (-1: null):
+        what identifies a claim or source in a repeated quote when its parent table
+        could not be read, as the record path compares the values themselves."""
+        values = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+        with self.lock:
+            numbers = self.numbering.setdefault(name, {})
+            ids = np.array(
+                [numbers.setdefault(v, len(numbers)) for v in values.dictionary.to_pylist()],
+                dtype=np.int64,
+            )
+        indices = values.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        out = ids[indices] if len(ids) else np.full(len(column), -1, dtype=np.int64)
+        return np.where(values.is_valid().to_numpy(zero_copy_only=False), out, -1)
+
+    def _repeats(self, opened: OpenTable, quads: list[dict[str, np.ndarray]]) -> None:
         """EK307: the same source, offsets and claim as an earlier valid row."""
         if not quads:
             return
-        sc, ab, rows, at = (np.concatenate([q[k] for q in quads]) for k in ("sc", "ab", "r", "p"))
-        del quads[:]
-        maybe = np.flatnonzero(_duplicated(_mix(sc, ab)))
+        digest = np.concatenate([mix(q["sc"], q["ab"]) for q in quads])
+        maybe = np.flatnonzero(duplicated(digest))
+        del digest
         if not len(maybe):
             return
-        values = list(zip(sc[maybe].tolist(), ab[maybe].tolist(), strict=True))
-        first_at = dict(zip(rows[maybe].tolist(), at[maybe].tolist(), strict=True))
-        for _, first, later in _groups(rows[maybe], values):
-            first_id = ids[first_at[first]].as_py()
+        starts = np.cumsum([0] + [len(q["r"]) for q in quads])
+        batch = np.searchsorted(starts, maybe, side="right") - 1
+        local = maybe - starts[batch]
+        sc, ab, rows = (
+            np.array([quads[b][k][i] for b, i in zip(batch.tolist(), local.tolist(), strict=True)])
+            for k in ("sc", "ab", "r")
+        )
+        values = list(zip(sc.tolist(), ab.tolist(), strict=True))
+        found = groups(rows, values)
+        firsts = np.array(sorted({first for _, first, _ in found}), dtype=np.int64)
+        named = read_values(opened.path, "assertion_id", firsts)
+        first_id = dict(zip(firsts.tolist(), named, strict=True))
+        for _, first, later in found:
             for row in later:
-                self.out.add(repeat_finding(file, row, first_id))
+                self.out.add(repeat_finding(opened.file, row, first_id[first]))
 
     def _orphans(self) -> None:
         info = self.claim_rows
@@ -388,15 +410,19 @@ class _Engine:
             for i in np.flatnonzero(~self.supported[index]).tolist():
                 self.out.add(orphan_finding(info["file"], int(rows[i]), ids[i].as_py()))
 
-    def _evidence(self) -> None:
-        kept: list[Kept] = []
-        for file, batch, base, valid, bad in self.scan("evidence"):
-            rows = np.flatnonzero(valid)
-            if "assertion_id" not in bad:
-                ids = batch.column("assertion_id").take(pa.array(rows))
-                kept.append(_keep(ids, base + rows))
-            self._references("evidence", file, batch, base, rows, bad)
-        self._keys("evidence", kept, "assertion_id")
+    def _evidence_batch(
+        self, part: _Part, opened: OpenTable, batch: pa.RecordBatch, base: int, valid: np.ndarray
+    ) -> None:
+        if "assertion_id" not in opened.bad:
+            part.kept.add(batch.column("assertion_id"), np.flatnonzero(valid), base)
+        self._references(part.out, opened.file, batch, base, valid, opened.bad)
+
+
+def _runs(path: Path) -> list[list[int]]:
+    """The file's row groups cut into consecutive runs, one task each (at least one run,
+    so that an empty file still gets its table-level checks)."""
+    count = pq.ParquetFile(path).metadata.num_row_groups
+    return [[i] for i in range(count)] or [[]]
 
 
 def check_published(directory: Path, limit: int = FINDING_LIMIT) -> list[Finding]:

@@ -180,6 +180,18 @@ class Collector:
         for key, n in other.counts.items():
             self.counts[key] += n
 
+    def extend(self, other: Collector) -> None:
+        """Take over the findings of ``other``, a collector of the rows after ours: the
+        same findings are kept as if one collector had seen all rows in order."""
+        room = {key: self.room(*key) for key in other.counts}
+        for finding in other.kept:
+            key = (finding.file, finding.code, finding.field)
+            if room[key] > 0:
+                self.kept.append(finding)
+                room[key] -= 1
+        for key, n in other.counts.items():
+            self.counts[key] += n
+
     def findings(self) -> list[Finding]:
         out = list(self.kept)
         for (file, code, field), n in self.counts.items():

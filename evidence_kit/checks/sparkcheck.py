@@ -224,12 +224,13 @@ class _SparkEngine:
             self.out.add(f)
 
     def _assertions(self, file: str, valid: DataFrame, flags: list[str]) -> None:
-        """EK307 (the same source, offsets and claim as an earlier valid row whose claim
-        and source exist), and the claims the active assertions support (for EK304)."""
-        known: Column = F.lit(True)
+        """EK307 (the same source, offsets and claim as an earlier valid row, among the
+        rows whose claim and source are not dangling), and the claims the active
+        assertions support (for EK304)."""
+        known: Column = F.lit(True)  # a reference not checked (no parent file) is no bar
         for ref in REFERENCES["assertions"]:
             flag = dangling_column(ref)
-            known = known & ~F.col(flag) if flag in flags else F.lit(False)
+            known = known & ~F.col(flag) if flag in flags else known
         quad = ["source_id", "char_start", "char_end", "claim_id"]
         for r in repeats(valid.filter(known), quad, ["assertion_id"]):
             self.out.add(repeat_finding(file, r[ROW], r["_first_assertion_id"]))

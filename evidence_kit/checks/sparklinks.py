@@ -29,7 +29,7 @@ from evidence_kit.checks.findings import (
     quote_findings,
 )
 from evidence_kit.checks.sparkrules import ROW, VALID
-from evidence_kit.model.columnrules import NFC_SUSPECT_CHARS, REFERENCES, SPACE_CHARS, Reference
+from evidence_kit.model.columnrules import NFC_SUSPECT_CODES, REFERENCES, SPACE_CODES, Reference
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.fields import CONTEXT_LENGTH
 
@@ -38,6 +38,8 @@ from evidence_kit.model.fields import CONTEXT_LENGTH
 BROADCAST_ROWS = 2_000_000
 
 QUOTE_COLUMNS = ("source_id", "quote", "char_start", "char_end", "prefix", "suffix")
+_NFC_SUSPECTS = "".join(map(chr, NFC_SUSPECT_CODES))
+_SPACES = "".join(map(chr, SPACE_CODES))
 #: The quote columns read only on the rows the screen flags (the rest are links too).
 QUOTE_TEXT = ("quote", "prefix", "suffix")
 
@@ -118,9 +120,9 @@ def quote_suspect(quote: Column) -> Column:
     with ``translate`` over the declared characters instead of that regular expression
     (Java tries a character class of a hundred ranges one range at a time: 25 s instead
     of 2 s over a million quotes)."""
-    nfc_doubt = F.char_length(F.translate(quote, NFC_SUSPECT_CHARS, "")) != F.char_length(quote)
+    nfc_doubt = F.char_length(F.translate(quote, _NFC_SUSPECTS, "")) != F.char_length(quote)
     edges = [F.left(quote, F.lit(1)), F.right(quote, F.lit(1))]
-    space = [F.translate(edge, SPACE_CHARS, "") != edge for edge in edges]
+    space = [F.translate(edge, _SPACES, "") != edge for edge in edges]
     return nfc_doubt | space[0] | space[1]
 
 

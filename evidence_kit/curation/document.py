@@ -12,6 +12,7 @@ problem found later at ``assertions[3].quote`` can be reported at its line and c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, NodeEvent
 from ruamel.yaml.reader import ReaderError
 
+from evidence_kit.curation.fastyaml import MAX_DEPTH, compose_tree
 from evidence_kit.model.errors import (
     ERR,
     ErrorType,
@@ -122,10 +124,6 @@ def read_text(path: Path, display: str) -> str:
     return data.decode("utf-8")
 
 
-MAX_DEPTH = 64
-"""Deepest nesting a curation file may have (they need about five levels)."""
-
-
 class _Refused(MarkedYAMLError):
     """A construct the curation files do not allow, with its error type and parameters."""
 
@@ -187,10 +185,28 @@ def parse_yaml(text: str, display: str) -> Document:
 
     Anchors and aliases, explicit tags, nesting deeper than :data:`MAX_DEPTH`,
     impossible dates, control characters and lone surrogates are refused, each with a
-    located finding of its own code.
+    located finding of its own code.  Ordinary files are composed from libyaml's events
+    (:mod:`~evidence_kit.curation.fastyaml`, about twenty times faster); everything
+    else, and every error, comes from ruamel's strict parser.
     """
+    tree = compose_tree(text)
+    if tree is None:
+        tree = _strict_tree(text, display)
+    bad = _surrogates(tree)
+    if bad:
+        raise EvidenceKitError(
+            [
+                ERR.YAML_BAD_ESCAPE.at(display, line=line, column=column, field=field, actual=value)
+                for line, column, field, value in bad
+            ]
+        )
+    return Document(file=display, data=plain(tree), tree=tree)
+
+
+def _strict_tree(text: str, display: str) -> Any:
+    """ruamel's round-trip tree of ``text``; every refusal a located finding."""
     try:
-        tree = _yaml().load(text)
+        return _yaml().load(text)
     except _Refused as exc:
         raise EvidenceKitError([_marked(exc, exc.kind, display, **exc.params)]) from None
     except DuplicateKeyError as exc:
@@ -217,44 +233,40 @@ def parse_yaml(text: str, display: str) -> Document:
         raise EvidenceKitError(
             [ERR.YAML_TOO_DEEP.at(display, line=1, column=1, expected=MAX_DEPTH)]
         ) from None
-    bad = _surrogates(tree)
-    if bad:
-        raise EvidenceKitError(
-            [
-                ERR.YAML_BAD_ESCAPE.at(display, line=line, column=column, field=field, actual=value)
-                for line, column, field, value in bad
-            ]
-        )
-    return Document(file=display, data=plain(tree), tree=tree)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone(value: Any) -> str | None:
+    """The lone surrogates of a string, as "U+D800, ..."; None when it has none."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return ", ".join(f"U+{ord(c):04X}" for c in value if 0xD800 <= ord(c) <= 0xDFFF)
+    return None
 
 
 def _surrogates(node: Any, path: str = "") -> list[tuple[int, int, str, str]]:
     """Strings (keys and values) holding a lone surrogate, with their line, column, path."""
     found: list[tuple[int, int, str, str]] = []
-
-    def lone(value: Any) -> str | None:
-        if isinstance(value, str):
-            bad = [c for c in value if 0xD800 <= ord(c) <= 0xDFFF]
-            if bad:
-                return ", ".join(f"U+{ord(c):04X}" for c in bad)
-        return None
-
     if isinstance(node, CommentedMap):
         for key, value in node.items():
             sub = f"{path}.{key}" if path else str(key)
-            line, col = node.lc.key(key) if lone(key) else node.lc.value(key)
-            shown = lone(key) or lone(value)
+            bad_key = _lone(key)
+            shown = bad_key or _lone(value)
             if shown:
+                line, col = node.lc.key(key) if bad_key else node.lc.value(key)
                 found.append((line + 1, col + 1, sub.encode("utf-8", "replace").decode(), shown))
-            found += _surrogates(value, sub)
+            if isinstance(value, CommentedMap | CommentedSeq):
+                found += _surrogates(value, sub)
     elif isinstance(node, CommentedSeq):
         for index, value in enumerate(node):
             sub = f"{path}[{index}]"
-            shown = lone(value)
+            shown = _lone(value)
             if shown:
                 line, col = node.lc.item(index)
                 found.append((line + 1, col + 1, sub, shown))
-            found += _surrogates(value, sub)
+            if isinstance(value, CommentedMap | CommentedSeq):
+                found += _surrogates(value, sub)
     return found
 
 

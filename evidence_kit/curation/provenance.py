@@ -143,38 +143,42 @@ class TextProblem(NamedTuple):
 
 
 def check_source_text(
-    base: Path, text_path: str, source_file: str, sha256: str
+    base: Path, text_path: str, source_file: str, sha256: str, root: Path | None = None
 ) -> tuple[list[TextProblem], str | None]:
     """The problems of a source's text, and the text when it can be used for quotes.
 
     The one definition of the source-text check, shared by the curated validator and the
     published-table checks: the path stays inside ``base``, is named ``source_file``,
-    exists, has the recorded sha256, is UTF-8 without BOM and is NFC.
+    exists, has the recorded sha256, is UTF-8 without BOM and is NFC.  ``root`` is
+    ``base`` resolved, passed by callers that check many texts under the same directory.
     """
-    path = (base / text_path).resolve()
-    if not path.is_relative_to(base.resolve()):
+    root = base.resolve() if root is None else root
+    path = (root / text_path).resolve()
+    if not path.is_relative_to(root):
         return [TextProblem(ERR.PATH_ESCAPES, "text_path", {"path": text_path})], None
     problems = []
     if path.name != source_file:
         names = {"expected": path.name, "actual": source_file}
         problems.append(TextProblem(ERR.SOURCE_FILE_NAME, "source_file", names))
-    shown = display_path(path)
     if not path.is_file():
+        shown = display_path(path)
         return [*problems, TextProblem(ERR.FILE_MISSING, "text_path", {"path": shown})], None
     try:
         data = path.read_bytes()
     except OSError as exc:
-        reason = {"path": shown, "reason": exc.strerror or str(exc)}
+        reason = {"path": display_path(path), "reason": exc.strerror or str(exc)}
         return [*problems, TextProblem(os_error_kind(exc), "text_path", reason)], None
     digest = sha256_bytes(data)
     if digest != sha256:
-        hashes = {"path": shown, "expected": sha256, "actual": digest}
+        hashes = {"path": display_path(path), "expected": sha256, "actual": digest}
         return [*problems, TextProblem(ERR.HASH_MISMATCH, "sha256", hashes)], None
     encoding = utf8_problem(data)
     if encoding is not None:
         kind, where = encoding
-        return [*problems, TextProblem(kind, "text_path", {"path": shown, **where}, True)], None
+        located = {"path": display_path(path), **where}
+        return [*problems, TextProblem(kind, "text_path", located, True)], None
     text = data.decode("utf-8")
     if not is_nfc(text):
+        shown = display_path(path)
         return [*problems, TextProblem(ERR.TEXT_NOT_NFC, "text_path", {"path": shown}, True)], None
     return problems, text

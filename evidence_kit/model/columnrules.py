@@ -66,7 +66,9 @@ SCHEMA_FILE = {
     "conditions": "condition.schema.json",
     "outcomes": "outcome.schema.json",
 }
-_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+SPACE_CODES: tuple[int, ...] = tuple(c for c in range(sys.maxunicode + 1) if chr(c).isspace())
+"""Code points Python calls white space (``str.isspace``): a quote must not start or end
+with one."""
 
 
 def _char_class(codes: Iterable[int]) -> str:
@@ -80,13 +82,11 @@ def _char_class(codes: Iterable[int]) -> str:
     return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in runs)
 
 
-_SPACE_CLASS = _char_class(ord(c) for c in _SPACE)
+_SPACE_CLASS = _char_class(SPACE_CODES)
 EDGE_SPACE = f"^[{_SPACE_CLASS}]|[{_SPACE_CLASS}]$"
-#: White space as ``str.isspace`` has it (what ``str.strip`` removes), every character.
-SPACE_CHARS = _SPACE
 
 
-def _nfc_suspects() -> set[int]:
+def _nfc_suspects() -> tuple[int, ...]:
     """Code points whose NFC quick check is No or Maybe: a string without any is NFC."""
     import unicodedata
 
@@ -103,15 +103,16 @@ def _nfc_suspects() -> set[int]:
             if unicodedata.normalize("NFC", pair) == char:
                 found.add(int(parts[1], 16))  # NFC_QC=Maybe: combines with what precedes
     found |= set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
-    return found
+    return tuple(sorted(found))
 
 
-#: The code points of NFC doubt (quick check No or Maybe), every character: a string
-#: holding none of them is NFC.
-NFC_SUSPECT_CHARS = "".join(chr(c) for c in sorted(_nfc_suspects()))
+NFC_SUSPECT_CODES: tuple[int, ...] = _nfc_suspects()
+"""Code points whose NFC quick check is No or Maybe (sorted): a string without any is NFC."""
 
 #: Rows whose quote matches need the exact (Python) check: edge white space or NFC doubt.
-QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_char_class(ord(c) for c in NFC_SUSPECT_CHARS)}]"
+#: The same two sets as code points (:data:`SPACE_CODES` at either end, any of
+#: :data:`NFC_SUSPECT_CODES`) for engines that screen by position rather than by regex.
+QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_char_class(NFC_SUSPECT_CODES)}]"
 
 
 @dataclass(frozen=True)

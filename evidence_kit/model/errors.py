@@ -117,7 +117,8 @@ class _Catalogue:
         "missing-extra",
         "This command needs the package {module!r}, which the installed extras do not include.",
         "Install the role's extra: pip install 'evidence-kit[{extra}]' (curate: validate, "
-        "locate, build; validate: validate --published; spark: --engine spark).",
+        "locate, build; validate: validate --published, validate --installed; spark: "
+        "--engine spark).",
     )
 
     # 12x-14x: files, I/O and parsing that fail below the data
@@ -641,14 +642,32 @@ class Finding(BaseModel):
         )
 
 
+class SkippedCheck(BaseModel):
+    """A check a run did not do, and why: reported, never passed silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check: str = Field(description="What was not checked, e.g. source-texts.")
+    reason: str = Field(description="Why it could not run here.")
+    count: int = Field(default=0, description="How many records it would have covered.")
+    run: str = Field(description="How to run it where it can run.")
+
+    def render(self) -> str:
+        """One line for people: ``skipped: CHECK (COUNT): REASON; RUN``."""
+        return f"skipped: {self.check} ({self.count}): {self.reason}; {self.run}"
+
+
 class ValidationReport(BaseModel):
-    """All findings of one validation run."""
+    """All findings of one validation run, and the checks it skipped (with the reason)."""
 
     model_config = ConfigDict(extra="forbid")
 
     valid: bool
     stats: dict[str, int] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
+    skipped: list[SkippedCheck] = Field(
+        default_factory=list, description="Checks this run could not do, each with its reason."
+    )
     report_path: str | None = Field(
         default=None, description="The HTML report written by this run, when there is one."
     )

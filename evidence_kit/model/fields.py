@@ -9,6 +9,7 @@ marks a field as pointing into another table, and :func:`references` lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -133,17 +134,26 @@ def references(model: BaseModel) -> list[tuple[str, str, str]]:
     []
     """
     found: list[tuple[str, str, str]] = []
-    for name, info in type(model).model_fields.items():
-        refs = [m for m in info.metadata if isinstance(m, Ref)]
-        refs += _refs_in_annotation(info.annotation)
-        if not refs:
-            continue
+    for name, table in _reference_fields(type(model)):
         value = getattr(model, name)
         values = value if isinstance(value, list) else [value]
         for i, item in enumerate(values):
             if item is not None:
                 path = f"{name}.{i}" if isinstance(value, list) else name
-                found.append((path, refs[0].table, item))
+                found.append((path, table, item))
+    return found
+
+
+@cache
+def _reference_fields(model: type[BaseModel]) -> list[tuple[str, str]]:
+    """A model's :class:`Ref` fields and the table each names (the annotations are read
+    once per model class, not once per record)."""
+    found: list[tuple[str, str]] = []
+    for name, info in model.model_fields.items():
+        refs = [m for m in info.metadata if isinstance(m, Ref)]
+        refs += _refs_in_annotation(info.annotation)
+        if refs:
+            found.append((name, refs[0].table))
     return found
 
 

@@ -48,14 +48,14 @@ from evidence_kit.model.tables import (
 from evidence_kit.model.vocabulary import CERTAINTY_ORDER
 from evidence_kit.publishing import layout
 from evidence_kit.publishing.card import render_card
+from evidence_kit.publishing.croissant import render_croissant
+from evidence_kit.publishing.datapackage import render_datapackage
 from evidence_kit.publishing.evidencemap import write_evidence_map
 from evidence_kit.publishing.metadata import (
     CHECKED_FILES,
     Release,
     read_release,
     render_checksums,
-    render_croissant,
-    render_datapackage,
 )
 from evidence_kit.publishing.releases import (
     CHANGELOG_FILE,
@@ -427,7 +427,7 @@ def _write_release(
         write_parquet(to_arrow(table, rows[name], metadata), parquet / table.file_name, table)
     write_evidence_map(dataset, stage)
     documents = {
-        "datapackage.json": render_datapackage(release),
+        "datapackage.json": render_datapackage(stage, release),
         "croissant.json": render_croissant(stage, release),
         "README.md": render_card(stage, release),
     }

@@ -133,8 +133,9 @@ def render_card(stage: Path, release: Release) -> str:
         f"Version {release.version}, released {release.release_date.isoformat()}. "
         f"{release.description}\n\n{NOT_MEDICAL_ADVICE}\n\n"
         + _table(["file", "rows", "content"], files)
-        + "\n\nAlso here: `datapackage.json` (Frictionless Data Package v2), `croissant.json` "
-        "(MLCommons Croissant 1.1) and `SHA256SUMS` (check with `sha256sum -c SHA256SUMS`).",
+        + "\n\nAlso here: `datapackage.json` (Frictionless Data Package v2, with each file's "
+        "sha256 and size), `croissant.json` (MLCommons Croissant 1.1) and `SHA256SUMS` (check "
+        "with `sha256sum -c SHA256SUMS`).",
         "## Motivation\n\n"
         "Health claims about cosmetic treatments circulate on clinic pages and consumer "
         "articles in many languages, usually without evidence. The dataset makes each claim "
@@ -163,8 +164,9 @@ def render_card(stage: Path, release: Release) -> str:
         "`retraction_reason`; filter on `status` for current records.",
         "## Collection process\n\n"
         f"The {rows['sources']} source pages were captured as plain text (the files named in "
-        "`source_file`) and are kept byte-for-byte under `texts/` with their sha256, so every "
-        "quote can be re-found at its offsets. Curators read each page sentence by sentence "
+        "`source_file`) and are kept byte-for-byte in the repository under `dataset/texts/` "
+        "(not in the published files: see Distribution) with their sha256, so every quote "
+        "can be re-found at its offsets. Curators read each page sentence by sentence "
         "and recorded every claim it makes; `agent_type` says whether a human, a machine, or "
         "a machine checked by a human produced each assertion, and `curator` who did.",
         "## Preprocessing, cleaning and labelling\n\n"
@@ -176,8 +178,7 @@ def render_card(stage: Path, release: Release) -> str:
         "certainty (GRADE levels) and numeric confidence are a documented, deterministic "
         "function of the assertions (`evidence_kit.curation.certainty`) that counts "
         "translations of "
-        "one article as one work; `confidence_rationale` explains each value. List-like "
-        "values are strings joined by ` | `.",
+        "one article as one work; `confidence_rationale` explains each value.",
         "## Uses\n\n"
         "Intended: studying how health claims are made and hedged across languages; "
         "training and evaluating claim extraction, quote grounding and evidence grading; "
@@ -205,12 +206,27 @@ def render_card(stage: Path, release: Release) -> str:
         "```python\nimport evidence_kit\n\nevidence_kit.list_tables()\n"
         'evidence = evidence_kit.load("evidence")                  # pandas DataFrame\n'
         'claims = evidence_kit.load("claims", as_arrow=True)       # pyarrow.Table\n```\n\n'
+        "The package installs this folder as it is here (`evidence_kit/data`: the Parquet "
+        "files, this card, the metadata, the evidence map and `SHA256SUMS`), and one command "
+        "checks the installed copy: `evidence-kit validate --installed` (in Python "
+        "`evidence_kit.check_installed()`) verifies every file against `SHA256SUMS` and runs "
+        "the row-level checks of every table. **The source texts are not redistributed**: "
+        "they are third-party web pages (clinic sites, articles) whose rights stay with their "
+        "publishers, so the package and this folder carry only the short quotes, with their "
+        "offsets, prefix, suffix and the texts' sha256. The installed check therefore reports "
+        "the source-text and quote checks as skipped, with that reason; run them from a clone "
+        "of the repository, which keeps the texts: `evidence-kit validate --published "
+        "dataset/parquet`. With evidence-kit installed (its frictionless plugin hashes the "
+        "Parquet files), `frictionless validate datapackage.json` checks every file's sha256 "
+        "and size, types, closed vocabularies and keys; `mlcroissant validate --jsonld "
+        "croissant.json` checks the Croissant description.\n\n"
         f"Licence: the curated records (claims, assertions, English renderings, codes) are "
         f"published under {release.license_title} ({release.license}, "
         f"{release.license_url}); the software under the MIT licence. The source texts "
         "belong to their publishers (named in `sources.parquet` where the page names one); "
-        "they are kept only so that every quote can be verified and are not part of the "
-        "published tables, and quotes are kept as short as the claim allows.",
+        "they are kept in the repository only so that every quote can be verified, are not "
+        "part of the published tables or the Python package, and quotes are kept as short as "
+        "the claim allows.",
         "## Maintenance\n\n"
         "The evidence-kit maintainers curate the YAML files in this directory; every change "
         "goes through `evidence-kit validate` and `evidence-kit build`, which rewrites the "

@@ -18,8 +18,9 @@
 * certainty moves per claim (``very_low → low`` ...) and the count of active claims by
   certainty level before and after.
 
-The result is a :class:`ReleaseDiff` (pydantic, so ``--format json`` is its dump);
-:func:`render_text` writes it for people.  :func:`resolve_release` finds a release by
+The result is a :class:`~evidence_kit.publishing.changes.ReleaseDiff` (pydantic, so
+``--format json`` is its dump); :func:`~evidence_kit.publishing.changes.render_text`
+writes it for people.  :func:`resolve_release` finds a release by
 version in ``<dataset>/releases/``.  The module needs only the core install (pyarrow,
 pydantic), so ``evidence-kit diff`` works without the curation extras.
 
@@ -30,7 +31,6 @@ pydantic), so ``evidence-kit diff`` works without the curation extras.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,18 +39,26 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, Field
 
-from evidence_kit.model.errors import ERR, EvidenceKitError, Finding, UsageError
+from evidence_kit.model.errors import ERR, Finding
 from evidence_kit.model.tables import TABLES
 from evidence_kit.model.vocabulary import CERTAINTY_LEVELS
+from evidence_kit.publishing.changes import (
+    ACTIVE,
+    RETRACTED,
+    CertaintyMove,
+    CertaintySummary,
+    FieldChange,
+    RecordChange,
+    RecordRef,
+    ReleaseDiff,
+    ReleaseRef,
+    Retraction,
+    SchemaChange,
+    TableDiff,
+)
+from evidence_kit.publishing.releasepaths import published_tables
 
-ACTIVE, RETRACTED = "active", "retracted"
-RELEASES_DIR = "releases"
-"""Folder of frozen releases inside the dataset directory (docs/releases.md)."""
-CURRENT = "current"
-"""Release name of the current published files (``<dataset>/parquet``)."""
-VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 LEVELS: tuple[str, ...] = tuple(CERTAINTY_LEVELS)
 """Certainty levels, best first."""
 
@@ -83,185 +91,6 @@ DERIVED_VOCABULARY = DiffTable("vocabulary", "term_id", "label", removal_forbidd
 """Terms derived from the claims when the releases publish no vocabulary tables."""
 
 
-# --------------------------------------------------------------------------- releases
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """A semantic version as a sortable tuple (``0.10.0`` after ``0.9.1``)."""
-    return tuple(int(part) for part in version.split("."))
-
-
-def releases_dir(root: Path) -> Path:
-    return root / RELEASES_DIR
-
-
-def release_dir(root: Path, version: str) -> Path:
-    return releases_dir(root) / version
-
-
-def list_releases(root: Path) -> list[str]:
-    """Versions frozen under ``root/releases``, oldest first."""
-    folder = releases_dir(root)
-    if not folder.is_dir():
-        return []
-    found = [p.name for p in folder.iterdir() if p.is_dir() and VERSION.match(p.name)]
-    return sorted(found, key=version_key)
-
-
-def resolve_release(spec: str, root: Path) -> Path:
-    """The folder of Parquet files that ``spec`` names.
-
-    ``spec`` is a frozen release's version (``0.1.0``, looked up in ``root/releases``),
-    ``current`` (``root/parquet``), a release folder (one holding ``parquet/``) or a
-    folder of Parquet files.  An unknown name raises :class:`UsageError` naming the
-    choices; a folder without Parquet files raises ``EK604``.
-    """
-    path = Path(spec)
-    if spec == CURRENT:
-        path = root / "parquet"
-    elif VERSION.match(spec) and not path.exists():
-        path = release_dir(root, spec)
-        if not path.is_dir():
-            choices = ", ".join([*list_releases(root), CURRENT])
-            raise UsageError(
-                f"no release {spec!r} in {releases_dir(root).as_posix()}",
-                f"give one of: {choices}, or a folder of published Parquet",
-            )
-    if not path.is_dir():
-        raise UsageError(
-            f"{spec!r} is neither a release version nor a folder",
-            "give a release version (such as 0.1.0), current, or a folder such as "
-            "dataset/releases/0.1.0 or dataset/parquet",
-        )
-    if (path / "parquet").is_dir():
-        path = path / "parquet"
-    if not published_tables(path):
-        raise EvidenceKitError(
-            [
-                ERR.RELEASE_UNREADABLE.at(
-                    path.as_posix(), path=path.as_posix(), reason="it holds no Parquet files"
-                )
-            ]
-        )
-    return path
-
-
-# --------------------------------------------------------------------------- result
-
-
-class FieldChange(BaseModel):
-    field: str
-    old: Any = None
-    new: Any = None
-
-
-class RecordRef(BaseModel):
-    """A record named by its id, with its label and (where it has one) status."""
-
-    id: str
-    label: str | None = None
-    status: str | None = None
-
-
-class Retraction(BaseModel):
-    id: str
-    label: str | None = None
-    reason: str | None = None
-
-
-class RecordChange(BaseModel):
-    id: str
-    label: str | None = None
-    changes: list[FieldChange]
-
-
-class TableDiff(BaseModel):
-    """The record-level differences of one table."""
-
-    table: str
-    key: str
-    derived: bool = Field(default=False, description="Derived from the claims, not published.")
-    old_count: int
-    new_count: int
-    added: list[RecordRef] = Field(default_factory=list)
-    retracted: list[Retraction] = Field(default_factory=list)
-    reinstated: list[RecordRef] = Field(default_factory=list)
-    removed: list[RecordRef] = Field(default_factory=list)
-    unused: list[RecordRef] = Field(
-        default_factory=list, description="Derived terms no claim names any more."
-    )
-    changed: list[RecordChange] = Field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.added
-            or self.retracted
-            or self.reinstated
-            or self.removed
-            or self.unused
-            or self.changed
-        )
-
-
-class SchemaChange(BaseModel):
-    table: str
-    column: str | None = Field(default=None, description="None when the whole table changed.")
-    change: Literal["table_added", "table_removed", "column_added", "column_removed", "type"]
-    old_type: str | None = None
-    new_type: str | None = None
-
-
-class CertaintyMove(BaseModel):
-    claim_id: str
-    statement: str | None = None
-    old: str
-    new: str
-    direction: Literal["up", "down", "other"]
-
-
-class CertaintySummary(BaseModel):
-    moves: list[CertaintyMove] = Field(default_factory=list)
-    before: dict[str, int] = Field(description="Active claims by certainty level in OLD.")
-    after: dict[str, int] = Field(description="Active claims by certainty level in NEW.")
-
-
-class ReleaseRef(BaseModel):
-    """One side of a diff: what was asked for, the folder read, and its stamped version."""
-
-    name: str
-    path: str
-    version: str | None = None
-    release_date: str | None = None
-    schema_version: str | None = None
-
-    @property
-    def title(self) -> str:
-        return self.version or self.name
-
-
-class ReleaseDiff(BaseModel):
-    """Everything that changed from ``old`` to ``new``; ``ok`` when nothing forbidden did."""
-
-    old: ReleaseRef
-    new: ReleaseRef
-    schema_changes: list[SchemaChange] = Field(default_factory=list)
-    tables: list[TableDiff] = Field(default_factory=list)
-    certainty: CertaintySummary
-    findings: list[Finding] = Field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
-
-    def table(self, name: str) -> TableDiff:
-        return next(t for t in self.tables if t.table == name)
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -278,11 +107,6 @@ def type_name(type_: pa.DataType) -> str:
     if pa.types.is_dictionary(type_):
         return f"{type_.value_type} (categorical)"
     return str(type_)
-
-
-def published_tables(folder: Path) -> dict[str, Path]:
-    """The Parquet files of a published folder, by table name."""
-    return {p.stem: p for p in sorted(folder.glob("*.parquet"))}
 
 
 def read_table(path: Path) -> Loaded:
@@ -572,94 +396,3 @@ def diff_releases(
         certainty=certainty_summary(old_claims, new_claims),
         findings=findings,
     )
-
-
-# --------------------------------------------------------------------------- text
-
-
-def short(value: Any, width: int = 72) -> str:
-    """A value for one line of text: repr, cut to ``width`` characters."""
-    text = "null" if value is None else repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def short_pair(old: Any, new: Any, width: int = 72) -> tuple[str, str]:
-    """Two values for one line each; long strings that share a beginning are shown from
-    a little before their first difference, so the change stays visible.
-
-    >>> short_pair("x" * 100 + "old", "x" * 100 + "new", width=20)
-    ("'…xxxxxxxxxxold'", "'…xxxxxxxxxxnew'")
-    """
-    if not (isinstance(old, str) and isinstance(new, str)):
-        return short(old, width), short(new, width)
-    if max(len(repr(old)), len(repr(new))) <= width:
-        return repr(old), repr(new)
-    first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), None)
-    start = max(0, (min(len(old), len(new)) if first is None else first) - width // 2)
-
-    def clip(text: str) -> str:
-        end = start + width
-        return f"'{'…' if start else ''}{text[start:end]}{'…' if end < len(text) else ''}'"
-
-    return clip(old), clip(new)
-
-
-def describe_schema_change(change: SchemaChange) -> str:
-    if change.change == "table_added":
-        return f"{change.table}: table added"
-    if change.change == "table_removed":
-        return f"{change.table}: table REMOVED"
-    if change.change == "column_added":
-        return f"{change.table}.{change.column}: column added ({change.new_type})"
-    if change.change == "column_removed":
-        return f"{change.table}.{change.column}: column removed (was {change.old_type})"
-    return f"{change.table}.{change.column}: type {change.old_type} → {change.new_type}"
-
-
-def render_text(diff: ReleaseDiff) -> str:
-    """The diff for people: schema changes, then each table, then certainty, then problems."""
-    out = [f"diff {diff.old.title} ({diff.old.path}) → {diff.new.title} ({diff.new.path})"]
-    out.append("")
-    out.append(f"schema changes: {len(diff.schema_changes) or 'none'}")
-    out.extend(f"  {describe_schema_change(c)}" for c in diff.schema_changes)
-    for table in diff.tables:
-        out.append("")
-        kind = " (derived from the claims)" if table.derived else ""
-        counts = (
-            f"{len(table.added)} added, {len(table.retracted)} retracted, "
-            f"{len(table.removed)} removed, {len(table.changed)} changed"
-        )
-        out.append(f"{table.table}{kind}: {table.old_count} → {table.new_count} records; {counts}")
-        for ref in table.added:
-            status = f" [{ref.status}]" if ref.status not in (None, ACTIVE) else ""
-            out.append(f"  + {ref.id}{status} {short(ref.label)}")
-        for retraction in table.retracted:
-            out.append(f"  x {retraction.id} retracted: {short(retraction.reason, 200)}")
-        for ref in table.reinstated:
-            out.append(f"  ^ {ref.id} reinstated ({ref.status})")
-        for ref in table.removed:
-            out.append(f"  - {ref.id} REMOVED (forbidden) {short(ref.label)}")
-        for ref in table.unused:
-            out.append(f"  . {ref.id} no longer named by any claim {short(ref.label)}")
-        for change in table.changed:
-            out.append(f"  ~ {change.id}")
-            for field in change.changes:
-                was, now = short_pair(field.old, field.new)
-                out.append(f"      {field.field}: {was} → {now}")
-    out.append("")
-    certainty = diff.certainty
-    out.append(f"certainty moves: {len(certainty.moves) or 'none'}")
-    for move in certainty.moves:
-        out.append(f"  {move.claim_id}: {move.old} → {move.new} ({move.direction})")
-    out.append("active claims by certainty:")
-    for level in dict.fromkeys([*certainty.before, *certainty.after]):
-        before, after = certainty.before.get(level, 0), certainty.after.get(level, 0)
-        delta = f" ({after - before:+d})" if after != before else ""
-        out.append(f"  {level}: {before} → {after}{delta}")
-    out.append("")
-    for finding in diff.findings:
-        out.append(finding.render())
-    errors = sum(1 for f in diff.findings if f.severity == "error")
-    verdict = "no forbidden change" if diff.ok else f"{errors} forbidden change(s)"
-    out.append(f"{diff.old.title} → {diff.new.title}: {verdict}")
-    return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ datapackage.json and croissant.json resolve there too).
 * :func:`freeze` copies a build's published files into ``releases/<version>/``; a
   release is frozen, so it refuses (``EK600``) when the folder exists with other
   content, and does nothing when the content is identical.
-* :func:`resolve_release` (in :mod:`~evidence_kit.publishing.diff`, which the analyst
+* :func:`resolve_release` (in :mod:`~evidence_kit.publishing.releasepaths`, which the analyst
   install can run) turns what a user typed (``0.1.0``, ``current``, a release folder, a
   folder of Parquet such as ``dataset/parquet``) into a folder of Parquet.
 * :func:`release_notes` renders a CHANGELOG entry from a :class:`ReleaseDiff`, and
@@ -31,21 +31,19 @@ from pathlib import Path
 
 from evidence_kit.model.errors import ERR, EvidenceKitError
 from evidence_kit.model.tables import CHECKSUMS_FILE
-from evidence_kit.publishing.diff import (
-    ACTIVE,
+from evidence_kit.publishing.changes import ACTIVE, ReleaseDiff, describe_schema_change
+from evidence_kit.publishing.diff import diff_releases
+from evidence_kit.publishing.metadata import checked_files, read_checksums
+from evidence_kit.publishing.releasepaths import (
     CURRENT,
     RELEASES_DIR,
     VERSION,
-    ReleaseDiff,
-    describe_schema_change,
-    diff_releases,
     list_releases,
     release_dir,
     releases_dir,
     resolve_release,
     version_key,
 )
-from evidence_kit.publishing.metadata import checked_files, read_checksums
 
 CHANGELOG_FILE = "CHANGELOG.md"
 CHANGELOG_HEADER = (
