@@ -16,7 +16,7 @@ import pytest
 
 from evidence_kit.checks.fastcheck import check_published
 from evidence_kit.checks.recordcheck import check_published_records
-from evidence_kit.model.columnrules import REFERENCES, RULES
+from evidence_kit.model.columnrules import ALL_RULES, REFERENCES
 from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 from evidence_kit.synth import synthesize
 
@@ -77,7 +77,7 @@ def _fast_path_lacks() -> dict[str, set[str]]:
         for ref in refs:
             if any(target in VOCABULARY_TABLES for target, _ in ref.targets):
                 out.setdefault(table, set()).add(ref.column)
-    for table, rules in RULES.items():
+    for table, rules in ALL_RULES.items():
         for rule in rules:
             e = rule.element
             if e is not None and (

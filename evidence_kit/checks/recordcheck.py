@@ -36,9 +36,9 @@ from evidence_kit.checks.findings import (
 )
 from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.model.columnrules import (
+    ALL_RULES,
     ORDER,
     REFERENCES,
-    RULES,
     Reference,
     blocking,
     element_violation,
@@ -87,7 +87,7 @@ def _check_columns(
 ) -> bool:
     """Every column rule (and list element rule) but those of ``bad`` and ``skip``."""
     valid = True
-    for rule in RULES[table]:
+    for rule in ALL_RULES[table]:
         if rule.column in bad or rule.column in skip:
             continue
         value = values[rule.column]
@@ -131,7 +131,7 @@ def _check_assertion(
         Assertion.model_validate(data)
         return valid
     except ValidationError as exc:
-        rules = {r.column: r for r in RULES["assertions"]}
+        rules = {r.column: r for r in ALL_RULES["assertions"]}
         for error in exc.errors():
             loc = error["loc"]
             check = _PYDANTIC_CHECK.get(error["type"], "type")

@@ -28,12 +28,12 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from evidence_kit.model.columnrules import (
+    ALL_RULES,
     KIND_PREDICATES,
     LINK_COLUMNS,
     RECORD_COLUMNS,
     RECORD_RULES,
     REFERENCES,
-    RULES,
     ColumnRule,
     RecordRule,
     blocking,
@@ -294,7 +294,7 @@ def needed(table: str) -> set[str]:
     """The columns of ``table`` the Spark engine reads: those with a check (their elements'
     included), those record rules, keys, references and quotes read."""
     checked = {
-        r.column for r in RULES[table] if _has_check(r) or (r.element and _has_check(r.element))
+        r.column for r in ALL_RULES[table] if _has_check(r) or (r.element and _has_check(r.element))
     }
     references = {ref.column for ref in REFERENCES[table]}
     links = {*RECORD_COLUMNS[table], *LINK_COLUMNS[table], *TABLES[table].primary_key}
@@ -309,7 +309,7 @@ class TableRules:
     def __init__(self, table: str, df: DataFrame, bad: set[str]):
         self.table = table
         self.types = {f.name: f.dataType for f in df.schema.fields}
-        self.rules = [r for r in RULES[table] if r.column not in bad and r.column in self.types]
+        self.rules = [r for r in ALL_RULES[table] if r.column not in bad and r.column in self.types]
         self.records = not blocking(table, bad) and bool(RECORD_RULES[table])
         self._df = df
         self._distinct: dict[tuple[str, bool], list[Any]] = {}

@@ -1,10 +1,11 @@
 """Column and record rules of the published tables: what each column and row must hold.
 
 The declarations of the published-file checks, kept apart from the code that runs them
-(pandera's ``api/`` against its ``backends/``): :data:`RULES` holds one
-:class:`ColumnRule` per column of every published table (the vocabulary tables
-included), derived once from the models' JSON Schema, the closed vocabularies and the
-Arrow contract in :mod:`evidence_kit.model.tables`; a list column's rule carries the rule
+(pandera's ``api/`` against its ``backends/``): :data:`ALL_RULES` holds one
+:class:`ColumnRule` per column of every published table (:data:`RULES` those of the four
+main tables, :data:`VOCABULARY_RULES` the vocabularies'), derived once from the models'
+JSON Schema, the closed vocabularies and the Arrow contract in
+:mod:`evidence_kit.model.tables`; a list column's rule carries the rule
 of its elements (:attr:`ColumnRule.element`, from the JSON Schema ``items``);
 :data:`REFERENCES` lists every foreign key as the engines check it (from
 ``TABLES[...].foreign_keys``, plus claims.object_id into the union of
@@ -257,12 +258,21 @@ def _build_rules() -> dict[str, list[ColumnRule]]:
         element = base.element and replace(base.element, column=name)
         evidence.append(replace(base, column=name, nullable=f.nullable, element=element))
     rules["evidence"] = evidence
-    for name, props in _vocabulary_properties().items():
-        rules[name] = _rules(TABLES[name].schema, props)
     return rules
 
 
 RULES: dict[str, list[ColumnRule]] = _build_rules()
+"""The column rules of sources, claims, assertions and evidence: what the fast path
+checks, and what datapackage.json states as constraints."""
+VOCABULARY_RULES: dict[str, list[ColumnRule]] = {
+    name: _rules(TABLES[name].schema, props) for name, props in _vocabulary_properties().items()
+}
+"""The column rules of the vocabulary tables (interventions, conditions, outcomes), kept
+apart from :data:`RULES` while the fast path does not check them and the frozen release's
+datapackage.json does not state them (joining them would add its ids' and labels' length
+constraints: a new release)."""
+ALL_RULES: dict[str, list[ColumnRule]] = {**RULES, **VOCABULARY_RULES}
+"""The column rules of every published table: what the record path and Spark check."""
 KIND_PREDICATES: dict[str, tuple[str, ...]] = {
     typing.get_args(m.model_fields["kind"].annotation)[0]: typing.get_args(
         m.model_fields["predicate"].annotation
