@@ -16,7 +16,8 @@ import pytest
 
 from evidence_kit.checks.fastcheck import check_published
 from evidence_kit.checks.recordcheck import check_published_records
-from evidence_kit.model.columnrules import ALL_RULES, REFERENCES
+from evidence_kit.model.columnrules import ALL_RULES
+from evidence_kit.model.references import REFERENCES
 from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 from evidence_kit.synth import synthesize
 
@@ -252,4 +253,20 @@ def test_a_missing_table_gives_the_same_findings(tmp_path: Path, missing: str) -
     (tmp_path / "parquet" / TABLES[missing].file_name).unlink()
     fast, slow = _both(tmp_path / "parquet")
     assert any(f["code"] == "EK101" for f in fast)
+    assert fast == slow
+
+
+def test_a_trailing_newline_fails_a_pattern_on_both_paths(tmp_path: Path) -> None:
+    """A pattern's final ``$`` is the end of the text on every path (RE2 in the fast path,
+    Python's ``re`` in the record path would also match before a final newline)."""
+    synthesize(DATASET, tmp_path, 500, seed=6)
+    path = tmp_path / "parquet" / TABLES["evidence"].file_name
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("claim_subject")
+    subjects = table.column(index).to_pylist()
+    subjects[3] += "\n"
+    column = pa.array(subjects, type=table.schema.field(index).type)
+    pq.write_table(table.set_column(index, table.schema.field(index), column), path)
+    fast, slow = _both(tmp_path / "parquet")
+    assert [(f["code"], f["line"], f["field"]) for f in slow] == [("EK206", 4, "claim_subject")]
     assert fast == slow

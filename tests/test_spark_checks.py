@@ -30,8 +30,8 @@ from test_differential import (
 
 from evidence_kit.checks.fastcheck import check_published as fast_check
 from evidence_kit.checks.recordcheck import check_published_records
-from evidence_kit.model.columnrules import REFERENCES
-from evidence_kit.model.tables import VOCABULARY_TABLES
+from evidence_kit.model.references import REFERENCES
+from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 from evidence_kit.synth import synthesize
 
 pytestmark = pytest.mark.slow
@@ -162,3 +162,20 @@ def test_the_quote_screen_flags_what_the_declared_pattern_matches(spark: Any) ->
     assert flagged == {q for q, hit in zip(quotes, screened, strict=True) if hit}
     assert {"\u3000edge", "e\u0301", "a\U0002f800"} <= flagged
     assert not {"plain", "Việt Nam", "中文引文", "mid dle"} & flagged
+
+
+@pytest.mark.parametrize("missing", ["claims", "assertions", "interventions"])
+def test_a_missing_table_gives_the_same_findings_with_spark(
+    spark: Any, tmp_path: Path, missing: str
+) -> None:
+    """Without claims no claim reference is judged (repeated quotes still are); without
+    assertions every active claim is an orphan; without a vocabulary table the references
+    into it are not judged: Spark agrees with the record path (and, but for the missing
+    vocabulary file, which the fast path does not open, with the fast path)."""
+    synthesize(DATASET, tmp_path, 1500, seed=24, corrupt=0.02)
+    (tmp_path / "parquet" / TABLES[missing].file_name).unlink()
+    with_spark, records = _spark_and_records(spark, tmp_path / "parquet")
+    assert any(f["code"] == "EK101" for f in records)
+    assert with_spark == records
+    if missing not in VOCABULARY_TABLES:
+        assert with_spark == [f.model_dump() for f in fast_check(tmp_path / "parquet")]

@@ -7,7 +7,7 @@ flat ``cited_*`` lists the model does not have are checked against their column 
 rows of the other tables, which flatten their models, are checked value by value against
 the same column rules, list elements included; cross-record checks use Python dicts and
 sets.  Every table is checked, the vocabulary tables (interventions, conditions,
-outcomes) first, and every foreign key of :data:`~evidence_kit.model.columnrules.REFERENCES`
+outcomes) first, and every foreign key of :data:`~evidence_kit.model.references.REFERENCES`
 (claims' subject, co_interventions and outcomes elements, object_id into the vocabularies;
 assertions' and evidence's claim_id and source_id).  Findings are built by the same
 constructors as the fast path's and the Spark engine's, so the lists compare equal.
@@ -38,8 +38,6 @@ from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.model.columnrules import (
     ALL_RULES,
     ORDER,
-    REFERENCES,
-    Reference,
     blocking,
     element_violation,
     record_rule_failure,
@@ -47,6 +45,7 @@ from evidence_kit.model.columnrules import (
 )
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.records import Assertion
+from evidence_kit.model.references import REFERENCES, Reference
 from evidence_kit.model.tables import TABLES
 
 BATCH_ROWS = 65_536

@@ -77,8 +77,9 @@ from evidence_kit.checks.sparklinks import (
     repeats,
 )
 from evidence_kit.checks.sparkrules import ROW, VALID, TableRules, any_of, needed
-from evidence_kit.model.columnrules import LINK_COLUMNS, ORDER, REFERENCED, REFERENCES, blocking
+from evidence_kit.model.columnrules import LINK_COLUMNS, ORDER, blocking
 from evidence_kit.model.errors import Finding
+from evidence_kit.model.references import REFERENCED, REFERENCES
 from evidence_kit.model.tables import TABLES
 
 LOCAL_MASTER = "local[2]"

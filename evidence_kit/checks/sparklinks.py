@@ -2,7 +2,7 @@
 
 The links between rows and tables, as the Spark engine (:mod:`evidence_kit.checks.sparkcheck`)
 runs them, all read from the declarations: every foreign key of
-:data:`~evidence_kit.model.columnrules.REFERENCES` (claim_id and source_id of assertions and
+:data:`~evidence_kit.model.references.REFERENCES` (claim_id and source_id of assertions and
 evidence; subject, object_id, and each element of co_interventions and outcomes of claims,
 into the vocabulary tables), unique primary keys (EK301), repeated quotes (EK307), the
 assertion id's source (EK303) and every quote against its source text.
@@ -29,9 +29,10 @@ from evidence_kit.checks.findings import (
     quote_findings,
 )
 from evidence_kit.checks.sparkrules import ROW, VALID
-from evidence_kit.model.columnrules import NFC_SUSPECT_CODES, REFERENCES, SPACE_CODES, Reference
+from evidence_kit.model.columnrules import NFC_SUSPECT_CODES, SPACE_CODES
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.fields import CONTEXT_LENGTH
+from evidence_kit.model.references import REFERENCES, Reference
 
 #: Parent key sets up to this many rows are broadcast to the joins; larger ones are
 #: joined by Spark's own choice (a shuffle).
@@ -87,12 +88,13 @@ def link_flags(
     cross-record check (true on the valid rows that fail it), and their names."""
     flags: dict[str, Column] = {}
     valid = F.col(VALID)
+    drop = []
     for ref, parent in _scalar(table, bad, keys):
         has = f"_has_{ref.column}"
         found = parent.select(F.col("_key").alias(ref.column), F.lit(True).alias(has))
         df = df.join(found, ref.column, "left")
         flags[dangling_column(ref)] = valid & F.col(ref.column).isNotNull() & F.col(has).isNull()
-    drop = [f"_has_{ref.column}" for ref, _ in _scalar(table, bad, keys)]
+        drop.append(has)
     if quotes:
         flags["_id_source"] = valid & ~F.col("assertion_id").startswith(
             F.concat(F.col("source_id"), F.lit("-"))

@@ -33,11 +33,11 @@ from evidence_kit.model.columnrules import (
     LINK_COLUMNS,
     RECORD_COLUMNS,
     RECORD_RULES,
-    REFERENCES,
     ColumnRule,
     RecordRule,
     blocking,
 )
+from evidence_kit.model.references import REFERENCES
 from evidence_kit.model.tables import TABLES
 
 ROW = "_row"  # the 0-based row of the file (Spark's _metadata.row_index)
@@ -169,10 +169,7 @@ def first_failure(
 
 
 def _either(conditions: list[Column]) -> Column:
-    out = conditions[0]
-    for c in conditions[1:]:
-        out = out | c
-    return F.coalesce(out, F.lit(False))
+    return F.coalesce(any_of(conditions), F.lit(False))
 
 
 def rule_broken(rule: ColumnRule, kind: T.DataType, distinct: Distinct) -> Column | None:

@@ -7,9 +7,8 @@ main tables, :data:`VOCABULARY_RULES` the vocabularies'), derived once from the 
 JSON Schema, the closed vocabularies and the Arrow contract in
 :mod:`evidence_kit.model.tables`; a list column's rule carries the rule
 of its elements (:attr:`ColumnRule.element`, from the JSON Schema ``items``);
-:data:`REFERENCES` lists every foreign key as the engines check it (from
-``TABLES[...].foreign_keys``, plus claims.object_id into the union of
-:data:`~evidence_kit.model.tables.OBJECT_TABLES`); :data:`KIND_PREDICATES` and
+the foreign keys as the engines check them are in :mod:`evidence_kit.model.references`;
+:data:`KIND_PREDICATES` and
 :data:`RECORD_COLUMNS` declare the record rules; :data:`QUOTE_SUSPECT` names the quotes
 that need the exact check.  Changing an engine never touches this module.
 
@@ -22,6 +21,7 @@ one value or one row against these rules in plain Python: the record path
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import typing
@@ -44,7 +44,7 @@ from evidence_kit.model.records import (
     Outcome,
     Source,
 )
-from evidence_kit.model.tables import OBJECT_TABLES, TABLES, VOCABULARY_TABLES
+from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 from evidence_kit.model.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
 
 #: The order the engines check the tables in: every table after the tables it refers to.
@@ -317,50 +317,21 @@ LINK_COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A foreign key as the engines check it: each value of ``column`` (each element, when
-    ``each_element``) on a valid row must be a key of one of ``targets``, ``(table, key
-    column)`` pairs; otherwise EK302 naming :attr:`target` and the value."""
-
-    column: str
-    targets: tuple[tuple[str, str], ...]
-    each_element: bool = False
-
-    @property
-    def target(self) -> str:
-        """The referenced record in messages: ``claim``; ``condition, outcome or intervention``."""
-        names = [RECORD[table].lower() for table, _ in self.targets]
-        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-
-
-def _references(table: str) -> tuple[Reference, ...]:
-    declared = TABLES[table]
-    refs = [
-        Reference(column, ((parent, key),), column in declared.lists)
-        for column, parent, key in declared.foreign_keys
-    ]
-    if table == "claims":  # object_id names a row of one of OBJECT_TABLES, by the claim's kind
-        union = tuple((name, TABLES[name].primary_key[0]) for name in OBJECT_TABLES)
-        refs.append(Reference("object_id", union))
-    return tuple(refs)
-
-
-#: Every foreign key of every table, in the order its findings are listed.
-REFERENCES: dict[str, tuple[Reference, ...]] = {name: _references(name) for name in TABLES}
-
-#: Tables whose keys some reference needs.
-REFERENCED: frozenset[str] = frozenset(
-    t for refs in REFERENCES.values() for r in refs for t, _ in r.targets
-)
-
-
 def blocking(table: str, bad: set[str]) -> set[str]:
     """The table-level problems (missing or mistyped columns) that stop the record and
     cross-record checks of ``table``: only those in columns these checks read, so a
     problem in, say, a notes column does not hide a wrong quote.
     """
     return bad & {*RECORD_COLUMNS[table], *LINK_COLUMNS[table]}
+
+
+@functools.cache
+def _end_of_text(pattern: str) -> str:
+    """``pattern`` for Python's ``re`` with RE2's meaning of a final ``$``: the end of the
+    text, not also before a final newline (as the fast path's RE2 and Spark's ``\\z``)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern
 
 
 def value_violation(rule: ColumnRule, value: Any) -> str | None:
@@ -372,7 +343,7 @@ def value_violation(rule: ColumnRule, value: Any) -> str | None:
             return "min_length"
         if rule.max_length is not None and len(value) > rule.max_length:
             return "max_length"
-        if rule.pattern is not None and re.search(rule.pattern, value) is None:
+        if rule.pattern is not None and re.search(_end_of_text(rule.pattern), value) is None:
             return "pattern"
     if rule.enum is not None and value not in rule.enum:
         return "enum"
