@@ -179,3 +179,19 @@ def test_a_missing_table_gives_the_same_findings_with_spark(
     assert with_spark == records
     if missing not in VOCABULARY_TABLES:
         assert with_spark == [f.model_dump() for f in fast_check(tmp_path / "parquet")]
+
+
+def test_the_driver_script_writes_json_lines_and_exits_1_on_errors(
+    spark: Any, tmp_path: Path
+) -> None:
+    """``python -m evidence_kit.checks.sparkcheck DIR --out FILE`` (what spark-submit runs):
+    one finding per line, the record path's, and exit 1 when any is an error."""
+    from evidence_kit.checks.sparkcheck import main
+
+    synthesize(DATASET, tmp_path, 600, seed=8, corrupt=0.02, vocabulary_defects=True)
+    out = tmp_path / "findings.jsonl"
+    assert main([str(tmp_path / "parquet"), "--out", str(out)]) == 1
+    written = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    records = [f.model_dump(mode="json") for f in check_published_records(tmp_path / "parquet")]
+    assert written == records
+    assert any(f["code"] == "EK302" and f["field"] == "subject" for f in written)

@@ -39,7 +39,7 @@ code generation.
 Run it on a cluster with ``spark-submit`` (see docs/spark.md)::
 
     spark-submit --master spark://head:7077 "$(python -c 'import evidence_kit.checks.sparkcheck
-    as m; print(m.__file__)')" /shared/dataset/parquet
+    as m; print(m.__file__)')" /shared/dataset/parquet --out findings.jsonl
     python -m evidence_kit.checks.sparkcheck dataset/parquet --master 'local[2]'
 """
 
@@ -288,15 +288,21 @@ def check_published(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m evidence_kit.checks.sparkcheck DIR`` (or via spark-submit): findings as
-    JSON lines on stdout; exit 1 when any is an error, 0 otherwise."""
+    JSON lines on stdout, or into ``--out FILE`` (spark-submit runs a Python driver with
+    its stderr merged into stdout, and Spark logs there too); exit 1 when any is an
+    error, 0 otherwise."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path, help="the directory of the Parquet files")
     parser.add_argument("--master", help="Spark master (default: spark-submit's, or local[2])")
     parser.add_argument("--limit", type=int, default=FINDING_LIMIT)
+    parser.add_argument("--out", type=Path, help="write the JSON lines here, not to stdout")
     args = parser.parse_args(argv)
     findings = check_published(args.directory, spark_session(args.master), args.limit)
-    for finding in findings:
-        print(json.dumps(finding.model_dump(mode="json"), ensure_ascii=False))
+    lines = [json.dumps(f.model_dump(mode="json"), ensure_ascii=False) + "\n" for f in findings]
+    if args.out is not None:
+        args.out.write_text("".join(lines), encoding="utf-8")
+    else:
+        sys.stdout.writelines(lines)
     errors = sum(1 for f in findings if f.severity == "error")
     print(f"{len(findings)} findings, {errors} errors", file=sys.stderr)
     return 1 if errors else 0
