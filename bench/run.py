@@ -35,7 +35,7 @@ LABELS = {
     "floor": "read floor: the needed columns of the four tables (pyarrow)",
     "polars": "Polars peer, same checks (bench/polars_peer.py)",
     "fast": "fastcheck (pyarrow + numpy + polars, streamed, 2 threads)",
-    "spark": "sparkcheck, every row-level check as Spark jobs, local[2] (CPU, memory: driver)",
+    "spark": "sparkcheck, every row-level check as Spark jobs, local[2] (CPU, memory: + JVM)",
 }
 
 
@@ -160,6 +160,38 @@ def peak_memory() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _children() -> list[Path]:
+    """``/proc/<pid>`` of this process's live children (the Spark JVM, for spark)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid():
+            found.append(stat.parent)
+    return found
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's live children so far."""
+    total = 0.0
+    for proc in _children():
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children_peak_memory() -> int:
+    """Peak resident memory (``VmHWM``) of this process's live children, in bytes."""
+    total = 0
+    for proc in _children():
+        for line in (proc / "status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
 def child(method: str, parquet: Path) -> None:
     """Run one method in this process; print seconds, CPU seconds, peak memory and findings.
 
@@ -190,12 +222,14 @@ def child(method: str, parquet: Path) -> None:
         spark_session().range(1).count()
     del evidence_kit
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    jvm_before = children_cpu()
     began = time.perf_counter()
     found = RUNNERS[method](parquet)
     seconds = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
-    peak = peak_memory()
+    cpu += children_cpu() - jvm_before  # the Spark JVM's, for spark (0 for the others)
+    peak = peak_memory() + children_peak_memory()
     print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_bytes": peak, "findings": found}))
 
 

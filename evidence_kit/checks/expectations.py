@@ -46,23 +46,18 @@ class SuiteRun:
 
 
 def spark_session() -> SparkSession:
-    """The local Spark session (``local[2]``), started on first use, never at import."""
+    """The local Spark session (``local[2]``), started on first use, never at import; its
+    configuration is the Spark engine's (:func:`evidence_kit.checks.sparkcheck.spark_session`)."""
     try:
-        from pyspark.sql import SparkSession
+        from evidence_kit.checks.sparkcheck import LOCAL_MASTER
+        from evidence_kit.checks.sparkcheck import spark_session as start
     except ImportError as exc:
         raise UsageError(
             f"the spark engine needs pyspark ({exc})",
             "install the extra: pip install 'evidence-kit[spark]'",
         ) from exc
     try:
-        session = (
-            SparkSession.builder.master("local[2]")
-            .appName("evidence-kit")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .getOrCreate()
-        )
+        session = start(LOCAL_MASTER)
     except Exception as exc:  # pyspark raises its own types, e.g. when Java is missing
         raise UsageError(
             f"could not start Spark: {exc}",

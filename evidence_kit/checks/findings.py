@@ -34,12 +34,30 @@ _MODE_FIELDS = {
 
 
 def column_finding(
-    table: str, file: str, row: int, rule: ColumnRule, check: str, value: Any
+    table: str,
+    file: str,
+    row: int,
+    rule: ColumnRule,
+    check: str,
+    value: Any,
+    element: int | None = None,
 ) -> Finding:
-    """The finding for ``value`` at 0-based ``row`` failing ``check`` of ``rule``."""
+    """The finding for ``value`` at 0-based ``row`` failing ``check`` of ``rule``.
+
+    With ``element`` (a position), ``value`` is that element of the list column
+    ``rule.column`` and ``check`` one of ``rule.element``'s checks: the same codes, the
+    position named in the reason (a null element is EK207, the column is there).
+    """
     where: dict[str, Any] = {"line": row + 1, "field": rule.column}
     params: dict[str, Any] = {"record": RECORD[table], "schema": SCHEMA_FILE[table]}
+    at = "" if element is None else f"element {element} "
+    if element is not None:
+        assert rule.element is not None
+        rule = rule.element
     if check == "null":
+        if element is not None:
+            reason = f"{at}is null (list elements are never null)"
+            return ERR.INVALID_VALUE.at(file, **where, reason=reason, schema=params["schema"])
         return ERR.MISSING_FIELD.at(file, **where, **params)
     if check in ("min_length", "max_length", "ge", "le"):
         bound = {
@@ -48,16 +66,16 @@ def column_finding(
             "ge": f">= {rule.ge}",
             "le": f"<= {rule.le}",
         }[check]
-        reason = f"{value!r} is not {bound}"
+        reason = f"{at}{value!r} is not {bound}"
         return ERR.OUT_OF_RANGE.at(file, **where, expected=bound, actual=value, reason=reason)
     if check == "pattern":
-        reason = f"{value!r} does not match {rule.pattern}"
+        reason = f"{at}{value!r} does not match {rule.pattern}"
         return ERR.PATTERN_MISMATCH.at(
             file, **where, expected=rule.pattern, actual=value, reason=reason
         )
     if check == "enum":
         assert rule.enum is not None
-        reason = f"{value!r} is not in the closed list"
+        reason = f"{at}{value!r} is not in the closed list"
         return rule.enum_error.at(
             file, **where, expected=", ".join(rule.enum), actual=value, reason=reason
         )

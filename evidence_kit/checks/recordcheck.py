@@ -2,10 +2,15 @@
 
 The reference the fast path (:mod:`evidence_kit.checks.fastcheck`) is tested against, and the
 baseline it is benchmarked against.  Each assertion row goes through the pydantic
-:class:`~evidence_kit.model.records.Assertion` model (its columns map 1:1 to the fields); rows of
-the other tables, which flatten their models, are checked value by value against the same
-column rules; cross-record checks use Python dicts and sets.  Findings are built by the
-same constructors as the fast path's, so the two lists compare equal.
+:class:`~evidence_kit.model.records.Assertion` model (its columns map 1:1 to the fields; the
+flat ``cited_*`` lists the model does not have are checked against their column rules);
+rows of the other tables, which flatten their models, are checked value by value against
+the same column rules, list elements included; cross-record checks use Python dicts and
+sets.  Every table is checked, the vocabulary tables (interventions, conditions,
+outcomes) first, and every foreign key of :data:`~evidence_kit.model.references.REFERENCES`
+(claims' subject, co_interventions and outcomes elements, object_id into the vocabularies;
+assertions' and evidence's claim_id and source_id).  Findings are built by the same
+constructors as the fast path's and the Spark engine's, so the lists compare equal.
 """
 
 from __future__ import annotations
@@ -31,17 +36,20 @@ from evidence_kit.checks.findings import (
 )
 from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.model.columnrules import (
+    ALL_RULES,
     ORDER,
-    RECORD,
-    RULES,
     blocking,
+    element_violation,
     record_rule_failure,
     value_violation,
 )
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.records import Assertion
+from evidence_kit.model.references import REFERENCES, Reference
+from evidence_kit.model.tables import TABLES
 
 BATCH_ROWS = 65_536
+_MODEL_COLUMNS = frozenset(Assertion.model_fields)
 
 # pydantic error type -> our check name (the bound comes from the error's context)
 _PYDANTIC_CHECK = {
@@ -68,17 +76,47 @@ def _rows(path: Path) -> Any:
 
 
 def _check_columns(
-    table: str, file: str, row: int, values: dict[str, Any], bad: set[str], out: Collector
+    table: str,
+    file: str,
+    row: int,
+    values: dict[str, Any],
+    bad: set[str],
+    out: Collector,
+    skip: frozenset[str] = frozenset(),
 ) -> bool:
+    """Every column rule (and list element rule) but those of ``bad`` and ``skip``."""
     valid = True
-    for rule in RULES[table]:
-        if rule.column in bad:
+    for rule in ALL_RULES[table]:
+        if rule.column in bad or rule.column in skip:
             continue
-        check = value_violation(rule, values[rule.column])
+        value = values[rule.column]
+        check = value_violation(rule, value)
         if check:
-            out.add(column_finding(table, file, row, rule, check, values[rule.column]))
+            out.add(column_finding(table, file, row, rule, check, value))
+            valid = False
+            continue
+        failed = element_violation(rule, value)
+        if failed:
+            at, check = failed
+            out.add(column_finding(table, file, row, rule, check, value[at], element=at))
             valid = False
     return valid
+
+
+def _dangling(
+    refs: tuple[Reference, ...], values: dict[str, Any], keys: dict[str, set[str]], bad: set[str]
+) -> tuple[list[tuple[Reference, str]], bool]:
+    """The values of a valid row that no referenced table holds (each element of a list
+    in order), and whether every reference checked resolved."""
+    missing: list[tuple[Reference, str]] = []
+    for ref in refs:
+        if ref.column in bad or any(table not in keys for table, _ in ref.targets):
+            continue
+        value = values[ref.column]
+        for item in value if ref.each_element else [value]:
+            if item is not None and not any(item in keys[table] for table, _ in ref.targets):
+                missing.append((ref, item))
+    return missing, not missing
 
 
 def _check_assertion(
@@ -86,11 +124,13 @@ def _check_assertion(
 ) -> bool:
     """Validate one row with the pydantic model; translate its errors to our findings."""
     data = {k: v for k, v in values.items() if k not in bad and k in Assertion.model_fields}
+    # the columns the model does not have (the flat cited_* lists) against their rules
+    valid = _check_columns("assertions", file, row, values, bad, out, skip=_MODEL_COLUMNS)
     try:
         Assertion.model_validate(data)
-        return True
+        return valid
     except ValidationError as exc:
-        rules = {r.column: r for r in RULES["assertions"]}
+        rules = {r.column: r for r in ALL_RULES["assertions"]}
         for error in exc.errors():
             loc = error["loc"]
             check = _PYDANTIC_CHECK.get(error["type"], "type")
@@ -128,7 +168,7 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
         seen_quotes: dict[tuple[str, int, int, str], str] = {}
         all_keys: set[str] = set()
         valid_sources: list[tuple[int, dict[str, Any]]] = []
-        key_column = TABLE_KEY[table]
+        key_column = TABLES[table].primary_key[0]
         for row, values in _rows(path):
             if key_column not in bad and values[key_column] is not None:
                 all_keys.add(values[key_column])
@@ -136,7 +176,7 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                 valid = _check_assertion(file, row, values, bad, out)
             else:
                 valid = _check_columns(table, file, row, values, bad, out)
-                if valid and not blocking(table, bad) and table != "evidence":
+                if valid and not blocking(table, bad):
                     rule = record_rule_failure(table, values)
                     if rule:
                         out.add(record_finding(table, file, row, rule, values))
@@ -152,19 +192,12 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                 valid_sources.append((row, values))
             if table == "claims" and not blocking("claims", bad) and values["status"] == "active":
                 active_claims.append((row, values["claim_id"]))
-            if table in ("assertions", "evidence"):
-                if table == "assertions" and blocking("assertions", bad):
-                    continue
-                known = True
-                for column, target in (("claim_id", "claims"), ("source_id", "sources")):
-                    if column in bad or target not in keys:
-                        continue
-                    if values[column] not in keys[target]:
-                        target_name = RECORD[target].lower()
-                        out.add(dangling_finding(file, row, column, target_name, values[column]))
-                        known = False
-                if table == "evidence":
-                    continue
+            if table == "assertions" and blocking("assertions", bad):
+                continue
+            missing, known = _dangling(REFERENCES[table], values, keys, bad)
+            for ref, value in missing:
+                out.add(dangling_finding(file, row, ref.column, ref.target, value))
+            if table == "assertions":
                 if not values["assertion_id"].startswith(values["source_id"] + "-"):
                     out.add(
                         id_source_finding(file, row, values["assertion_id"], values["source_id"])
@@ -197,11 +230,3 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
             if claim_id not in supported:
                 out.add(orphan_finding(claims_file, row, claim_id))
     return out.findings()
-
-
-TABLE_KEY = {
-    "sources": "source_id",
-    "claims": "claim_id",
-    "assertions": "assertion_id",
-    "evidence": "assertion_id",
-}

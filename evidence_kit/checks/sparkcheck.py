@@ -8,259 +8,123 @@ footers (table-level checks), the source texts (hash, NFC: the same
 failing rows, which become findings through the constructors of
 :mod:`evidence_kit.checks.findings`.
 
-**Generated, not written again.**  No rule is spelled out here: every
-:class:`~evidence_kit.model.columnrules.ColumnRule` is compiled into one Spark ``CASE``
-expression naming the first check a row fails (null -> length -> pattern -> value set ->
-language -> bounds), by one small generator per rule attribute (:data:`_GENERATORS`);
-every :class:`~evidence_kit.model.columnrules.RecordRule` likewise (:func:`_record_broken`);
-keys, references and links come from :data:`~evidence_kit.model.tables.TABLES` and
-:data:`~evidence_kit.model.columnrules.LINK_COLUMNS`.  A new column, bound, value set or
-record rule in the declarations (contract v2) is checked here without touching this module.
+**Generated, not written again.**  The rules come from the declarations
+(:mod:`evidence_kit.model.columnrules`), compiled into Spark columns by
+:mod:`evidence_kit.checks.sparkrules`; keys, references and quotes are
+:mod:`evidence_kit.checks.sparklinks`; the failing rows become findings in
+:mod:`evidence_kit.checks.sparkfindings`.  This module is the engine and the driver script.
+
+**Each table is read once.**  One projection of the needed columns (with
+``_metadata.row_index``, the file's row number) computes, per row, whether it passes every
+column, element and record rule (one condition compiled from the declarations), the
+reference flags (broadcast joins to the parents' key sets) and the quote screen (a
+broadcast join to the texts).  For a large file it is persisted (memory and disk) with
+only what the cross-record jobs read on every row (keys, references, offsets), the other
+values packed into one struct on the rows that fail or are flagged (null elsewhere).
+From that cache: one count of the marked rows; the marked rows named (the first check
+each rule fails, computed on those rows only) and collected, at most ``limit`` per check
+(the rest counted, EK502); one window each for repeated keys and repeated quotes; the
+key set of a referenced table, cached for the later tables' joins.  Files of at most
+:data:`SMALL_ROWS` rows are read again by each job instead.  The caches are unpersisted
+at the end.  No Python UDF runs on the executors.
 
 **Why Spark Columns and not Narwhals.**  Narwhals would run one expression set on
 Polars, PyArrow and PySpark, but the checks need what its lazy PySpark backend does not
-give: the file row number of every finding (``_metadata.row_index``, exact and cheap),
-joins of quote windows to broadcast texts, window functions for first occurrences,
-``rlike`` with the declared patterns, and a finding cap per column.  The fast path is
-hand-tuned pyarrow/numpy that Narwhals would not replace, so a portable layer would have
-been a third engine, not one fewer.  Compiling the declarations to ``pyspark.sql.Column``
-keeps one source of truth and gives Spark's optimiser whole-stage code generation.
-
-Semantics kept identical to the fast path: lengths count code points (Spark strings
-do); a pattern's final ``$`` means end of text (``\\z``), as in RE2; quotes are compared
-as prefix + quote + suffix against ``substring`` of the text at the offsets (code
-points), and quotes with edge white space or NFC doubt (``QUOTE_SUSPECT``) are explained
-in Python like every failing quote.  At most ``limit`` findings per (file, column, check)
-are collected; the rest are counted (EK502).
+give: the file row number of every finding (``_metadata.row_index``), joins to broadcast
+texts and key sets, higher-order functions over list elements, ``rlike`` with the
+declared patterns, and a finding cap per column.  Compiling the declarations to
+``pyspark.sql.Column`` keeps one source of truth and gives Spark's optimiser whole-stage
+code generation.
 
 Run it on a cluster with ``spark-submit`` (see docs/spark.md)::
 
-    spark-submit -m evidence_kit.checks.sparkcheck dataset/parquet     # or a driver script
-    python -m evidence_kit.checks.sparkcheck dataset/parquet --master local[2]
+    spark-submit --master spark://head:7077 "$(python -c 'import evidence_kit.checks.sparkcheck
+    as m; print(m.__file__)')" /shared/dataset/parquet --out findings.jsonl
+    python -m evidence_kit.checks.sparkcheck dataset/parquet --master 'local[2]'
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
-import langcodes
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+import pyarrow as pa
+from pyspark.errors import PySparkException
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from pyspark.sql.pandas.types import from_arrow_schema
 
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
-    column_finding,
     dangling_finding,
     duplicate_finding,
-    id_source_finding,
     open_table,
     orphan_finding,
-    quote_findings,
-    record_finding,
     repeat_finding,
 )
 from evidence_kit.checks.sourcetexts import load_texts
-from evidence_kit.model.columnrules import (
-    KIND_PREDICATES,
-    LINK_COLUMNS,
-    QUOTE_SUSPECT,
-    RECORD,
-    RECORD_COLUMNS,
-    RECORD_RULES,
-    RULES,
-    ColumnRule,
-    RecordRule,
-    blocking,
+from evidence_kit.checks.sparkfindings import Marked, row_findings
+from evidence_kit.checks.sparklinks import (
+    QUOTE_TEXT,
+    Keys,
+    dangling_column,
+    dangling_elements,
+    link_flags,
+    repeats,
 )
+from evidence_kit.checks.sparkrules import ROW, VALID, TableRules, any_of, needed
+from evidence_kit.model.columnrules import LINK_COLUMNS, ORDER, blocking
 from evidence_kit.model.errors import Finding
-from evidence_kit.model.fields import CONTEXT_LENGTH
+from evidence_kit.model.references import REFERENCED, REFERENCES
+from evidence_kit.model.tables import TABLES
 
-ROW = "_row"  # the 0-based row of the file (Spark's _metadata.row_index)
-VALID = "_valid"
-RECORD_CHECK = "_record"
-KEY = {"sources": "source_id", "claims": "claim_id", "assertions": "assertion_id",
-       "evidence": "assertion_id"}  # fmt: skip
-REFERENCES = (("claim_id", "claims"), ("source_id", "sources"))
+LOCAL_MASTER = "local[2]"
+#: The configuration of a local session (driver and executor in one JVM):
+#: a heap of 2 GiB (Spark's default of 1 GiB ran out in a shuffle at 1M rows), no web UI,
+#: and HotSpot allowed to compile the large methods whole-stage code generation writes for
+#: a table's checks (by default it interprets any method over 8000 bytes of bytecode;
+#: compiling them halved the first pass over a million rows).  On a cluster, give the
+#: executors the same option: ``--conf spark.executor.extraJavaOptions=...`` (docs/spark.md).
+LOCAL_CONF = {
+    "spark.driver.memory": "2g",
+    "spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods",
+    "spark.ui.enabled": "false",
+}
+#: Files of at most this many rows are not cached: each job reads them again.
+SMALL_ROWS = 10_000
+VALUES = "_values"  # the values of a row a finding quotes, packed in one struct
 
 
 def spark_session(master: str | None = None) -> SparkSession:
     """The active session, or a new one: ``master`` if given, else what spark-submit set,
-    else ``local[2]``."""
+    else ``local[2]``.  A local session gets :data:`LOCAL_CONF` and one shuffle
+    partition per core."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
     from pyspark import SparkConf
 
-    builder = SparkSession.builder.appName("evidence-kit")
-    if master or not SparkConf().contains("spark.master"):
-        builder = builder.master(master or "local[2]").config("spark.sql.shuffle.partitions", "2")
-    session = (
-        builder.config("spark.ui.showConsoleProgress", "false")
+    builder = (
+        SparkSession.builder.appName("evidence-kit")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.adaptive.enabled", "true")
-        .getOrCreate()
     )
+    if master or not SparkConf().contains("spark.master"):
+        master = master or LOCAL_MASTER
+        builder = builder.master(master)
+    if master and master.startswith("local"):
+        cores = master.removeprefix("local").strip("[]").split(",")[0]
+        partitions = cores if cores.isdigit() else str(os.cpu_count() or 2)
+        builder = builder.config("spark.sql.shuffle.partitions", partitions)
+        for key, value in LOCAL_CONF.items():
+            builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
-
-
-# ------------------------------------------------------------- column rules -> Columns
-
-#: A generator: (rule, column, Spark type, context) -> a Column true where the check
-#: fails, or None when the check does not apply to this rule or type.
-Generator = Callable[[ColumnRule, Column, T.DataType, dict[str, Any]], Column | None]
-
-
-def _is_text(kind: T.DataType) -> bool:
-    return isinstance(kind, T.StringType)
-
-
-def _is_number(kind: T.DataType) -> bool:
-    return isinstance(kind, T.NumericType)
-
-
-def _null(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    return None if rule.nullable else c.isNull()
-
-
-def _min_length(
-    rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]
-) -> Column | None:
-    if rule.min_length is None or not _is_text(kind):
-        return None
-    return F.char_length(c) < F.lit(rule.min_length)
-
-
-def _max_length(
-    rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]
-) -> Column | None:
-    if rule.max_length is None or not _is_text(kind):
-        return None
-    return F.char_length(c) > F.lit(rule.max_length)
-
-
-def java_pattern(pattern: str) -> str:
-    """``pattern`` for Java's regex with RE2's meaning of a final ``$`` (end of text)."""
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        return pattern[:-1] + "\\z"
-    return pattern
-
-
-def _pattern(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    if rule.pattern is None or not _is_text(kind):
-        return None
-    return ~c.rlike(java_pattern(rule.pattern))
-
-
-def _enum(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    if rule.enum is None or not _is_text(kind):
-        return None
-    return ~c.isin(list(rule.enum))
-
-
-def _language(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    if not rule.language or not _is_text(kind):
-        return None
-    # BCP-47 validity is langcodes' (Python); a column holds few distinct tags, so they are
-    # checked once on the driver and the invalid ones matched here
-    invalid = [v for v in ctx["distinct"](rule.column) if not langcodes.tag_is_valid(v)]
-    return c.isin(invalid) if invalid else None
-
-
-def _ge(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    if rule.ge is None or not _is_number(kind):
-        return None
-    return c < F.lit(rule.ge)
-
-
-def _le(rule: ColumnRule, c: Column, kind: T.DataType, ctx: dict[str, Any]) -> Column | None:
-    if rule.le is None or not _is_number(kind):
-        return None
-    return ~(c <= F.lit(rule.le))  # NaN fails, as `not value <= le` does
-
-
-#: One generator per ColumnRule attribute, in the order a row's first failure is named.
-_GENERATORS: tuple[tuple[str, Generator], ...] = (
-    ("null", _null),
-    ("min_length", _min_length),
-    ("max_length", _max_length),
-    ("pattern", _pattern),
-    ("enum", _enum),
-    ("language", _language),
-    ("ge", _ge),
-    ("le", _le),
-)
-
-
-def first_failure(
-    rule: ColumnRule, kind: T.DataType, ctx: dict[str, Any]
-) -> tuple[Column | None, list[str]]:
-    """A string Column naming the first check of ``rule`` a row fails (null when it
-    passes), and the checks it can name."""
-    c = F.col(rule.column)
-    expr: Any = None
-    checks = []
-    for check, generate in _GENERATORS:
-        broken = generate(rule, c, kind, ctx)
-        if broken is None:
-            continue
-        if check != "null":
-            broken = c.isNotNull() & broken
-        expr = (F if expr is None else expr).when(broken, F.lit(check))
-        checks.append(check)
-    return expr, checks
-
-
-def _empty(c: Column) -> Column:
-    return c.isNull() | (c == F.lit(""))
-
-
-def _record_broken(rule: RecordRule) -> Column:
-    """A Column true where a row breaks ``rule``, compiled from its declared attributes."""
-    broken = F.lit(False)
-    if rule.requires is not None:
-        broken = broken | _empty(F.col(rule.requires))
-    if rule.increasing is not None:
-        low, high = rule.increasing
-        broken = broken | (F.col(high) <= F.col(low))
-    if rule.allowed_pairs is not None:
-        key, value = rule.allowed_pairs
-        pairs = [f"{k}\x1f{v}" for k, vs in KIND_PREDICATES.items() for v in vs]
-        broken = broken | ~F.concat_ws("\x1f", F.col(key), F.col(value)).isin(pairs)
-    if rule.when is not None:
-        broken = (F.col(rule.when[0]) == F.lit(rule.when[1])) & broken
-    return F.coalesce(broken, F.lit(False))
-
-
-def first_record_failure(table: str) -> Column | None:
-    expr: Any = None
-    for rule in RECORD_RULES[table]:
-        expr = (F if expr is None else expr).when(_record_broken(rule), F.lit(rule.name))
-    return expr
-
-
-def _check_column(rule: ColumnRule) -> str:
-    return f"_check_{rule.column}"
-
-
-def _needed(table: str) -> set[str]:
-    checked = {
-        r.column
-        for r in RULES[table]
-        if not r.nullable
-        or r.language
-        or any(v is not None for v in (r.pattern, r.min_length, r.max_length, r.enum, r.ge, r.le))
-    }
-    return checked | set(RECORD_COLUMNS[table]) | set(LINK_COLUMNS[table])
-
-
-# ------------------------------------------------------------------------ the engine
 
 
 class _SparkEngine:
@@ -268,16 +132,14 @@ class _SparkEngine:
         self.spark = spark
         self.directory = directory
         self.out = Collector(limit)
-        self.limit = limit
-        self.keys: dict[str, DataFrame] = {}
-        self.texts: dict[str, str] = {}
-        self.claims: dict[str, Any] = {}
+        self.keys = Keys()
+        self.claims: tuple[str, DataFrame] | None = None  # claims file, active valid claims
         self.supported: DataFrame | None = None
         self._cached: list[DataFrame] = []
 
     def run(self) -> list[Finding]:
         try:
-            for table in ("sources", "claims", "assertions", "evidence"):
+            for table in ORDER:
                 self._table(table)
             self._orphans()
         finally:
@@ -286,6 +148,8 @@ class _SparkEngine:
         return self.out.findings()
 
     def _cache(self, df: DataFrame) -> DataFrame:
+        """``df`` persisted (memory and disk; filled by the first job that reads it) and
+        unpersisted at the end of the run."""
         df = df.persist()
         self._cached.append(df)
         return df
@@ -297,269 +161,115 @@ class _SparkEngine:
         if opened is None:
             return
         path, file, bad = opened.path, opened.file, opened.bad
-        raw = self.spark.read.parquet(str(path.resolve()))
-        names = [c for c in raw.columns if c in _needed(table) and c not in bad]
+        raw = _read(self.spark, path, opened.schema)
+        names = [c for c in raw.columns if c in needed(table) and c not in bad]
         df = raw.select(*names, F.col("_metadata.row_index").alias(ROW))
-        checked, rules = self._checked(table, df, bad)
-        records = not blocking(table, bad) and bool(RECORD_RULES[table])
-        if records:
-            record = first_record_failure(table)
-            checked = checked.withColumn(
-                RECORD_CHECK, F.when(F.col(VALID), record) if record is not None else F.lit(None)
-            ).withColumn(VALID, F.col(VALID) & F.col(RECORD_CHECK).isNull())
-        self._column_findings(table, file, checked, rules, records)
-        valid = checked.filter(F.col(VALID))
-        key = KEY[table]
-        if key not in bad:
-            self.keys[table] = self._cache(
-                df.select(F.col(key).alias("_key")).filter(F.col("_key").isNotNull()).distinct()
-            )
-        getattr(self, f"_{table}")(file, valid, bad)
-
-    def _checked(
-        self, table: str, df: DataFrame, bad: set[str]
-    ) -> tuple[DataFrame, list[tuple[ColumnRule, list[str]]]]:
-        types = {f.name: f.dataType for f in df.schema.fields}
-        ctx = {
-            "distinct": lambda name: [
-                r[0] for r in df.select(name).distinct().collect() if r[0] is not None
-            ]
-        }
-        rules, exprs = [], []
-        for rule in RULES[table]:
-            if rule.column in bad or rule.column not in types:
-                continue
-            expr, checks = first_failure(rule, types[rule.column], ctx)
-            if expr is None:
-                continue
-            rules.append((rule, checks))
-            exprs.append(expr.alias(_check_column(rule)))
-        valid = F.lit(True)
-        for rule, _ in rules:
-            valid = valid & F.col(_check_column(rule)).isNull()
-        return df.select("*", *exprs).withColumn(VALID, valid), rules
-
-    def _column_findings(
-        self,
-        table: str,
-        file: str,
-        checked: DataFrame,
-        rules: list[tuple[ColumnRule, list[str]]],
-        records: bool,
-    ) -> None:
-        """Column and record findings: counts in one pass, then the first failing rows."""
-        counted: list[tuple[str, str, Column]] = []  # (what, check, failing)
-        for rule, checks in rules:
-            c = F.col(_check_column(rule))
-            for check in checks:
-                counted.append((rule.column, check, c == F.lit(check)))
-        if records:
-            for r in RECORD_RULES[table]:
-                counted.append((RECORD_CHECK, r.name, F.col(RECORD_CHECK) == F.lit(r.name)))
-        if not counted:
+        rules = TableRules(table, df, bad)
+        quotes = table == "assertions" and not blocking(table, bad)
+        checked = df.select("*", rules.valid().alias(VALID))
+        checked, flags = link_flags(self.spark, table, checked, bad, self.keys, quotes)
+        interesting = any_of([~F.col(VALID), *(F.col(flag) for flag in flags)])
+        rows = _file_rows(path)
+        if rows <= SMALL_ROWS:  # no cache: each job reads the small file again
+            links, marked, count = checked, checked.filter(interesting), rows
+        else:
+            links, marked, count = self._pass(table, checked, interesting, flags)
+        if count:
+            found = Marked(marked, rules, flags, count)
+            row_findings(self.out, table, file, found, self.keys, self._cache)
+        valid = links.filter(F.col(VALID))
+        key = TABLES[table].primary_key[0]
+        if key not in bad and table in REFERENCED:
+            keys = links.select(F.col(key).alias("_key")).filter(F.col("_key").isNotNull())
+            self.keys.frames[table] = (self._cache(keys.distinct()), rows)
+        if key not in bad and (table != "assertions" or not blocking(table, bad)):
+            for r in repeats(valid, [key], []):
+                self.out.add(duplicate_finding(file, r[ROW], key, r[key], r["_first"]))
+        for row in dangling_elements(table, valid, bad, self.keys):
+            ref = next(r for r in REFERENCES[table] if r.column == row["column"])
+            self.out.add(dangling_finding(file, row[ROW], ref.column, ref.target, row["_item"]))
+        if blocking(table, bad):
             return
-        totals = checked.agg(
-            *(
-                F.sum(F.when(f, 1).otherwise(0)).alias(f"n{i}")
-                for i, (_, _, f) in enumerate(counted)
-            )
-        ).first()
-        assert totals is not None
-        failing = [(what, check, f, int(totals[i] or 0)) for i, (what, check, f) in
-                   enumerate(counted) if totals[i]]  # fmt: skip
-        if not failing:
-            return
-        by_rule = {r.column: r for r, _ in rules}
-        record_names = list(RECORD_COLUMNS[table])
-        under = [f for _, _, f, n in failing if n <= self.limit]
-        rows: list[Any] = []
-        if under:
-            any_under = under[0]
-            for f in under[1:]:
-                any_under = any_under | f
-            rows += checked.filter(any_under).collect()
-        for _what, _check, f, n in failing:
-            if n > self.limit:  # a column wrong everywhere: only its first rows
-                rows += checked.filter(f).orderBy(ROW).limit(self.limit).collect()
-        rows.sort(key=lambda r: r[ROW])
-        seen: set[tuple[int, str, str]] = set()
-        built: dict[tuple[str, str], Finding] = {}
-        for row in rows:
-            for what, check, _, _n in failing:
-                value = row[_check_column(by_rule[what])] if what in by_rule else row[RECORD_CHECK]
-                if value != check or (row[ROW], what, check) in seen:
-                    continue
-                seen.add((row[ROW], what, check))
-                if what in by_rule:
-                    rule = by_rule[what]
-                    finding = column_finding(table, file, row[ROW], rule, check, row[rule.column])
-                else:
-                    values = {c: row[c] for c in record_names}
-                    finding = record_finding(table, file, row[ROW], check, values)
-                built[(what, check)] = finding
-                self.out.add(finding)
-        for what, check, _, n in failing:
-            if n > self.limit:  # the rows not collected are counted (EK502)
-                finding = built[(what, check)]
-                self.out.count(file, finding.code, finding.field, n - self.limit)
+        if table == "sources":
+            self._texts(file, valid)
+        if table == "claims":
+            self.claims = (file, valid.filter(F.col("status") == "active").select(ROW, "claim_id"))
+        if table == "assertions":
+            self._assertions(file, valid, flags)
+
+    def _pass(
+        self, table: str, checked: DataFrame, interesting: Column, flags: list[str]
+    ) -> tuple[DataFrame, DataFrame, int]:
+        """The one pass over a large file: ``checked`` cached with the columns the
+        cross-record jobs read on every row, and the other values packed into one struct
+        on the rows a finding will quote (null elsewhere: nearly free to keep).  Returns
+        the cached frame, the interesting rows unpacked, and how many there are (the
+        count is the job that reads the file and fills the cache)."""
+        whole = [c for c in checked.columns if c in {ROW, VALID, *flags, *_linked(table)}]
+        values = [c for c in checked.columns if c not in whole]
+        packed = F.when(interesting, F.struct(*values)).alias(VALUES)
+        links = self._cache(checked.select(*whole, packed))
+        counted = links.agg(F.count(F.when(interesting, 1))).first()
+        marked = links.filter(interesting).select(*whole, f"{VALUES}.*")
+        return links, marked, int(counted[0]) if counted is not None else 0
 
     # ------------------------------------------------------------- cross-record
 
-    def _duplicates(self, file: str, valid: DataFrame, column: str) -> None:
-        """EK301: later rows of a key held by an earlier valid row."""
-        first = Window.partitionBy(column)
-        dup = (
-            valid.select(column, ROW)
-            .withColumn("_first", F.min(ROW).over(first))
-            .filter(F.col(ROW) > F.col("_first"))
-            .collect()
-        )
-        for r in sorted(dup, key=lambda r: (r["_first"], r[ROW])):
-            self.out.add(duplicate_finding(file, r[ROW], column, r[column], r["_first"]))
-
-    def _flag_references(self, valid: DataFrame, bad: set[str]) -> tuple[DataFrame, list[str]]:
-        """``valid`` with a ``_has_<column>`` flag per reference whose parent keys exist."""
-        checked = []
-        for column, target in REFERENCES:
-            if column in bad or target not in self.keys:
-                continue
-            found = self.keys[target].select(
-                F.col("_key").alias(column), F.lit(True).alias(f"_has_{column}")
-            )
-            valid = valid.join(F.broadcast(found), column, "left")  # parent keys: small
-            checked.append(column)
-        return valid, checked
-
-    def _dangling(self, file: str, flagged: DataFrame, checked: list[str]) -> None:
-        """EK302 for the references in ``checked``."""
-        if not checked:
-            return
-        missing = F.lit(False)
-        for column in checked:
-            missing = missing | (F.col(column).isNotNull() & F.col(f"_has_{column}").isNull())
-        rows = flagged.filter(missing).select(ROW, *checked, *(f"_has_{c}" for c in checked))
-        for r in sorted(rows.collect(), key=lambda r: r[ROW]):
-            for column, target in REFERENCES:
-                if column in checked and r[column] is not None and r[f"_has_{column}"] is None:
-                    name = RECORD[target].lower()
-                    self.out.add(dangling_finding(file, r[ROW], column, name, r[column]))
-
-    def _sources(self, file: str, valid: DataFrame, bad: set[str]) -> None:
-        if "source_id" not in bad:
-            self._duplicates(file, valid, "source_id")
-        if blocking("sources", bad):
-            return
+    def _texts(self, file: str, valid: DataFrame) -> None:
         wanted = ("source_id", "source_file", "text_path", "sha256")
         rows = valid.select(ROW, *wanted).orderBy(ROW).collect()
-        findings, self.texts = load_texts(
+        findings, self.keys.texts = load_texts(
             file, self.directory.parent, [(r[ROW], {c: r[c] for c in wanted}) for r in rows]
         )
         for f in findings:
             self.out.add(f)
 
-    def _claims(self, file: str, valid: DataFrame, bad: set[str]) -> None:
-        if "claim_id" in bad:
-            return
-        self._duplicates(file, valid, "claim_id")
-        degraded = bool(blocking("claims", bad))
-        active = None
-        if not degraded:
-            active = valid.filter(F.col("status") == "active").select(ROW, "claim_id")
-        self.claims = {"file": file, "degraded": degraded, "active": active}
-
-    def _assertions(self, file: str, valid: DataFrame, bad: set[str]) -> None:
-        if blocking("assertions", bad):
-            return
-        self._duplicates(file, valid, "assertion_id")
-        flagged, checked = self._flag_references(valid, bad)
-        self._dangling(file, flagged, checked)
-        for r in (
-            flagged.filter(
-                ~F.col("assertion_id").startswith(F.concat(F.col("source_id"), F.lit("-")))
-            )
-            .select(ROW, "assertion_id", "source_id")
-            .collect()
-        ):
-            self.out.add(id_source_finding(file, r[ROW], r["assertion_id"], r["source_id"]))
-        has_claim = F.col("_has_claim_id").isNotNull() if "claim_id" in checked else F.lit(False)
-        has_source = F.col("_has_source_id").isNotNull() if "source_id" in checked else F.lit(False)
-        self.supported = (
-            flagged.filter((F.col("status") == "active") & has_claim)
-            .select(F.col("claim_id").alias("_key"))
-            .distinct()
-        )
-        # EK307: the same source, offsets and claim as an earlier valid row
-        quad = Window.partitionBy("source_id", "char_start", "char_end", "claim_id").orderBy(ROW)
-        repeats = (
-            flagged.filter(has_claim & has_source)
-            .select(ROW, "assertion_id", "source_id", "char_start", "char_end", "claim_id")
-            .withColumn("_first_id", F.first("assertion_id").over(quad))
-            .withColumn("_n", F.row_number().over(quad))
-            .filter(F.col("_n") > 1)
-            .select(ROW, "_first_id")
-            .collect()
-        )
-        for r in sorted(repeats, key=lambda r: r[ROW]):
-            self.out.add(repeat_finding(file, r[ROW], r["_first_id"]))
-        self._quotes(file, flagged)
-
-    def _quotes(self, file: str, rows: DataFrame) -> None:
-        """Every quote against its text: prefix + quote + suffix = the text at the offsets."""
-        if not self.texts:
-            return
-        texts = self.spark.createDataFrame(
-            list(self.texts.items()),
-            T.StructType(
-                [T.StructField("source_id", T.StringType()), T.StructField("_text", T.StringType())]
-            ),
-        ).withColumn("_len", F.char_length("_text"))
-        start, end, text, length = (
-            F.col("char_start"),
-            F.col("char_end"),
-            F.col("_text"),
-            F.col("_len"),
-        )
-        low = F.greatest(start - CONTEXT_LENGTH, F.lit(0))
-        high = F.least(end + CONTEXT_LENGTH, length)
-        expected = {
-            "prefix": text.substr(low + 1, start - low),
-            "quote": text.substr(start + 1, end - start),
-            "suffix": text.substr(end + 1, high - end),
-        }
-        differs = F.coalesce(F.col("quote").rlike(QUOTE_SUSPECT), F.lit(True)) | (end > length)
-        for column, slice_ in expected.items():
-            differs = differs | ~F.col(column).eqNullSafe(slice_)
-        names = ["source_id", "quote", "char_start", "char_end", "prefix", "suffix"]
-        failing = (
-            rows.select(ROW, *names)
-            .join(F.broadcast(texts), "source_id")
-            .filter(differs)
-            .select(ROW, *names)
-            .collect()
-        )
-        for r in sorted(failing, key=lambda r: r[ROW]):
-            values = {c: r[c] for c in names}
-            for f in quote_findings(file, r[ROW], values, self.texts[values["source_id"]]):
-                self.out.add(f)
-
-    def _evidence(self, file: str, valid: DataFrame, bad: set[str]) -> None:
-        if "assertion_id" not in bad:
-            self._duplicates(file, valid, "assertion_id")
-        flagged, checked = self._flag_references(valid, bad)
-        self._dangling(file, flagged, checked)
+    def _assertions(self, file: str, valid: DataFrame, flags: list[str]) -> None:
+        """EK307 (the same source, offsets and claim as an earlier valid row, among the
+        rows whose claim and source are not dangling), and the claims the active
+        assertions support (for EK304)."""
+        known: Column = F.lit(True)  # a reference not checked (no parent file) is no bar
+        for ref in REFERENCES["assertions"]:
+            flag = dangling_column(ref)
+            known = known & ~F.col(flag) if flag in flags else known
+        quad = ["source_id", "char_start", "char_end", "claim_id"]
+        for r in repeats(valid.filter(known), quad, ["assertion_id"]):
+            self.out.add(repeat_finding(file, r[ROW], r["_first_assertion_id"]))
+        active = valid.filter(F.col("status") == "active")
+        self.supported = active.select(F.col("claim_id").alias("_supported")).distinct()
 
     def _orphans(self) -> None:
         """EK304: active valid claims no valid active assertion supports."""
-        info = self.claims
-        if not info or info["degraded"] or info["active"] is None:
+        if self.claims is None:
             return
-        active: DataFrame = info["active"]
+        file, active = self.claims
         if self.supported is not None:
-            active = active.join(
-                self.supported.withColumnRenamed("_key", "claim_id"), "claim_id", "left_anti"
-            )
+            on = active["claim_id"] == self.supported["_supported"]
+            active = active.join(self.supported, on, "left_anti")
         for r in sorted(active.collect(), key=lambda r: r[ROW]):
-            self.out.add(orphan_finding(info["file"], r[ROW], r["claim_id"]))
+            self.out.add(orphan_finding(file, r[ROW], r["claim_id"]))
+
+
+def _read(spark: SparkSession, path: Path, schema: pa.Schema) -> DataFrame:
+    """The Parquet file, with the schema its footer gave the driver (no job to infer it)."""
+    try:
+        return spark.read.schema(from_arrow_schema(schema)).parquet(str(path.resolve()))
+    except (TypeError, ValueError, PySparkException):  # a type Spark cannot name: let it infer
+        return spark.read.parquet(str(path.resolve()))
+
+
+def _linked(table: str) -> set[str]:
+    """The columns the cross-record jobs read on every row of ``table`` (keys, references,
+    links; not the quote's text, read only on the rows the quote screen flags)."""
+    refs = {ref.column for ref in REFERENCES[table] if ref.each_element}
+    return {*TABLES[table].primary_key, *LINK_COLUMNS[table], *refs} - set(QUOTE_TEXT)
+
+
+def _file_rows(path: Path) -> int:
+    """The row count of a Parquet file, from its footer."""
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
 
 
 def check_published(
@@ -567,28 +277,32 @@ def check_published(
 ) -> list[Finding]:
     """Every finding on the published Parquet files in ``directory``, computed by Spark.
 
-    The same findings as :func:`evidence_kit.checks.fastcheck.check_published`; ``spark``
-    is the session to use (default: the active one, else ``local[2]``).  Source texts are
-    read on the driver, relative to ``directory``'s parent.
+    The same findings as :func:`evidence_kit.checks.fastcheck.check_published` (and, for
+    the vocabulary tables, list elements and references into the vocabularies, as
+    :func:`evidence_kit.checks.recordcheck.check_published_records`); ``spark`` is the
+    session to use (default: the active one, else ``local[2]``).  Source texts are read
+    on the driver, relative to ``directory``'s parent.
     """
     return _SparkEngine(spark or spark_session(), Path(directory), limit).run()
 
 
-def _rows_of(findings: Iterable[Finding]) -> list[dict[str, Any]]:
-    return [f.model_dump(mode="json") for f in findings]
-
-
 def main(argv: list[str] | None = None) -> int:
     """``python -m evidence_kit.checks.sparkcheck DIR`` (or via spark-submit): findings as
-    JSON lines on stdout; exit 1 when any is an error, 0 otherwise."""
+    JSON lines on stdout, or into ``--out FILE`` (spark-submit runs a Python driver with
+    its stderr merged into stdout, and Spark logs there too); exit 1 when any is an
+    error, 0 otherwise."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path, help="the directory of the Parquet files")
     parser.add_argument("--master", help="Spark master (default: spark-submit's, or local[2])")
     parser.add_argument("--limit", type=int, default=FINDING_LIMIT)
+    parser.add_argument("--out", type=Path, help="write the JSON lines here, not to stdout")
     args = parser.parse_args(argv)
     findings = check_published(args.directory, spark_session(args.master), args.limit)
-    for row in _rows_of(findings):
-        print(json.dumps(row, ensure_ascii=False))
+    lines = [json.dumps(f.model_dump(mode="json"), ensure_ascii=False) + "\n" for f in findings]
+    if args.out is not None:
+        args.out.write_text("".join(lines), encoding="utf-8")
+    else:
+        sys.stdout.writelines(lines)
     errors = sum(1 for f in findings if f.severity == "error")
     print(f"{len(findings)} findings, {errors} errors", file=sys.stderr)
     return 1 if errors else 0
@@ -598,4 +312,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["check_published", "first_failure", "first_record_failure", "spark_session"]
+__all__ = ["check_published", "main", "spark_session"]

@@ -1,25 +1,32 @@
 """Column and record rules of the published tables: what each column and row must hold.
 
 The declarations of the published-file checks, kept apart from the code that runs them
-(pandera's ``api/`` against its ``backends/``): :data:`RULES` holds one
-:class:`ColumnRule` per column, derived once from the models' JSON Schema, the closed
-vocabularies and the Arrow contract in :mod:`evidence_kit.model.tables`; :data:`KIND_PREDICATES`
-and :data:`RECORD_COLUMNS` declare the record rules; :data:`QUOTE_SUSPECT` names the
-quotes that need the exact check.  Changing an engine never touches this module.
+(pandera's ``api/`` against its ``backends/``): :data:`ALL_RULES` holds one
+:class:`ColumnRule` per column of every published table (:data:`RULES` those of the four
+main tables, :data:`VOCABULARY_RULES` the vocabularies'), derived once from the models'
+JSON Schema, the closed vocabularies and the Arrow contract in
+:mod:`evidence_kit.model.tables`; a list column's rule carries the rule
+of its elements (:attr:`ColumnRule.element`, from the JSON Schema ``items``);
+the foreign keys as the engines check them are in :mod:`evidence_kit.model.references`;
+:data:`KIND_PREDICATES` and
+:data:`RECORD_COLUMNS` declare the record rules; :data:`QUOTE_SUSPECT` names the quotes
+that need the exact check.  Changing an engine never touches this module.
 
-:func:`value_violation` and :func:`record_rule_failure` read one value or one row
-against these rules in plain Python: the record path (:mod:`evidence_kit.checks.recordcheck`)
-runs them, and the column-wise engine (:mod:`evidence_kit.checks.fastcheck`) must agree with
-them row for row.
+:func:`value_violation`, :func:`element_violation` and :func:`record_rule_failure` read
+one value or one row against these rules in plain Python: the record path
+(:mod:`evidence_kit.checks.recordcheck`) runs them, and the column-wise engine
+(:mod:`evidence_kit.checks.fastcheck`) and the Spark engine
+(:mod:`evidence_kit.checks.sparkcheck`) must agree with them row for row.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import langcodes
@@ -29,17 +36,36 @@ from pydantic import TypeAdapter
 from evidence_kit.model.claims import CLAIM_TYPES, ClaimBase
 from evidence_kit.model.errors import ERR, ErrorType
 from evidence_kit.model.qualifiers import Qualifiers
-from evidence_kit.model.records import Assertion, Source
-from evidence_kit.model.tables import TABLES
+from evidence_kit.model.records import (
+    Assertion,
+    Condition,
+    Icd10Code,
+    Intervention,
+    Outcome,
+    Source,
+)
+from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 from evidence_kit.model.vocabulary import CERTAINTY_LEVELS, CLAIM_KINDS, CURRENCIES
 
-ORDER = ("sources", "claims", "assertions", "evidence")
-RECORD = {"sources": "Source", "claims": "Claim", "assertions": "Assertion", "evidence": "Evidence"}
+#: The order the engines check the tables in: every table after the tables it refers to.
+ORDER = (*VOCABULARY_TABLES, "sources", "claims", "assertions", "evidence")
+RECORD = {
+    "sources": "Source",
+    "claims": "Claim",
+    "assertions": "Assertion",
+    "evidence": "Evidence",
+    "interventions": "Intervention",
+    "conditions": "Condition",
+    "outcomes": "Outcome",
+}
 SCHEMA_FILE = {
     "sources": "source.schema.json",
     "claims": "claim.schema.json",
     "assertions": "assertion.schema.json",
     "evidence": "assertion.schema.json",
+    "interventions": "intervention.schema.json",
+    "conditions": "condition.schema.json",
+    "outcomes": "outcome.schema.json",
 }
 SPACE_CODES: tuple[int, ...] = tuple(c for c in range(sys.maxunicode + 1) if chr(c).isspace())
 """Code points Python calls white space (``str.isspace``): a quote must not start or end
@@ -92,7 +118,13 @@ QUOTE_SUSPECT = f"{EDGE_SPACE}|[{_char_class(NFC_SUSPECT_CODES)}]"
 
 @dataclass(frozen=True)
 class ColumnRule:
-    """What one column must hold; checked null -> length -> pattern -> value set -> bounds."""
+    """What one column must hold; checked null -> length -> pattern -> value set -> bounds.
+
+    A list column's rule has an ``element`` rule, which every element of a (non-null)
+    list must follow, in the same order; elements are never null unless the JSON Schema
+    ``items`` allow it (no model does).  A row is reported under the first element that
+    fails, with its position.
+    """
 
     column: str
     nullable: bool
@@ -103,6 +135,7 @@ class ColumnRule:
     ge: float | None = None
     le: float | None = None
     language: bool = False
+    element: ColumnRule | None = None
 
     @property
     def enum_error(self) -> ErrorType:
@@ -111,11 +144,17 @@ class ColumnRule:
 
 
 def _constraints(prop: dict[str, Any]) -> dict[str, Any]:
-    """Constraints of one JSON Schema property (the non-null branch of an anyOf)."""
+    """Constraints of one JSON Schema property (the non-null branch of an anyOf); an
+    array's ``items`` as ``items`` (with ``nullable`` when they may be null)."""
+    nullable = False
     for branch in prop.get("anyOf", []):
         if branch.get("type") != "null":
             prop = {**prop, **branch}
-    out: dict[str, Any] = {}
+        else:
+            nullable = True
+    out: dict[str, Any] = {"nullable": True} if nullable else {}
+    if "items" in prop:
+        out["items"] = _constraints(prop["items"])
     for key, name in (
         ("pattern", "pattern"),
         ("minLength", "min_length"),
@@ -161,13 +200,35 @@ def _claim_properties() -> dict[str, dict[str, Any]]:
 
 
 def _rules(fields: Iterable[pa.Field], props: dict[str, dict[str, Any]]) -> list[ColumnRule]:
+    """One rule per Arrow field: nullability from the contract, the rest from ``props``."""
     rules = []
     for f in fields:
         cons = {
-            k: v for k, v in props.get(f.name, {}).items() if k != "enum" or f.type != pa.bool_()
+            k: v
+            for k, v in props.get(f.name, {}).items()
+            if k not in ("nullable", "items") and (k != "enum" or f.type != pa.bool_())
         }
-        rules.append(ColumnRule(f.name, f.nullable, language=f.name == "language", **cons))
+        element = None
+        if pa.types.is_list(f.type):
+            items = dict(props.get(f.name, {}).get("items", {}))
+            element = ColumnRule(f.name, items.pop("nullable", False), **items)
+        rules.append(
+            ColumnRule(f.name, f.nullable, language=f.name == "language", element=element, **cons)
+        )
     return rules
+
+
+def _vocabulary_properties() -> dict[str, dict[str, dict[str, Any]]]:
+    """Column constraints of the vocabulary tables; a condition's ICD-10-CM code is
+    published flat, as ``icd10cm`` (the code) and ``icd10cm_description`` (its label)."""
+    conditions = _properties(Condition)
+    icd = _properties(Icd10Code)
+    conditions["icd10cm"], conditions["icd10cm_description"] = icd["code"], icd["label"]
+    return {
+        "interventions": _properties(Intervention),
+        "conditions": conditions,
+        "outcomes": _properties(Outcome),
+    }
 
 
 def _build_rules() -> dict[str, list[ColumnRule]]:
@@ -194,12 +255,24 @@ def _build_rules() -> dict[str, list[ColumnRule]]:
             base = by_name["sources"][name[7:]]
         else:
             base = by_name["claims"].get(name) or by_name["sources"][name]
-        evidence.append(ColumnRule(**{**base.__dict__, "column": name, "nullable": f.nullable}))
+        element = base.element and replace(base.element, column=name)
+        evidence.append(replace(base, column=name, nullable=f.nullable, element=element))
     rules["evidence"] = evidence
     return rules
 
 
 RULES: dict[str, list[ColumnRule]] = _build_rules()
+"""The column rules of sources, claims, assertions and evidence: what the fast path
+checks, and what datapackage.json states as constraints."""
+VOCABULARY_RULES: dict[str, list[ColumnRule]] = {
+    name: _rules(TABLES[name].schema, props) for name, props in _vocabulary_properties().items()
+}
+"""The column rules of the vocabulary tables (interventions, conditions, outcomes), kept
+apart from :data:`RULES` while the fast path does not check them and the frozen release's
+datapackage.json does not state them (joining them would add its ids' and labels' length
+constraints: a new release)."""
+ALL_RULES: dict[str, list[ColumnRule]] = {**RULES, **VOCABULARY_RULES}
+"""The column rules of every published table: what the record path and Spark check."""
 KIND_PREDICATES: dict[str, tuple[str, ...]] = {
     typing.get_args(m.model_fields["kind"].annotation)[0]: typing.get_args(
         m.model_fields["predicate"].annotation
@@ -221,6 +294,7 @@ RECORD_COLUMNS = {
         "attributed_to",
     ),
     "evidence": (),
+    **{name: () for name in VOCABULARY_TABLES},
 }
 
 #: Columns the cross-record checks of a table read: keys, references, texts and quotes.
@@ -239,6 +313,7 @@ LINK_COLUMNS = {
         "suffix",
     ),
     "evidence": ("assertion_id", "claim_id", "source_id"),
+    **{name: TABLES[name].primary_key for name in VOCABULARY_TABLES},
 }
 
 
@@ -250,6 +325,15 @@ def blocking(table: str, bad: set[str]) -> set[str]:
     return bad & {*RECORD_COLUMNS[table], *LINK_COLUMNS[table]}
 
 
+@functools.cache
+def _end_of_text(pattern: str) -> str:
+    """``pattern`` for Python's ``re`` with RE2's meaning of a final ``$``: the end of the
+    text, not also before a final newline (as the fast path's RE2 and Spark's ``\\z``)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern
+
+
 def value_violation(rule: ColumnRule, value: Any) -> str | None:
     """The first check of ``rule`` that ``value`` fails, or None (the record-level twin)."""
     if value is None:
@@ -259,7 +343,7 @@ def value_violation(rule: ColumnRule, value: Any) -> str | None:
             return "min_length"
         if rule.max_length is not None and len(value) > rule.max_length:
             return "max_length"
-        if rule.pattern is not None and re.search(rule.pattern, value) is None:
+        if rule.pattern is not None and re.search(_end_of_text(rule.pattern), value) is None:
             return "pattern"
     if rule.enum is not None and value not in rule.enum:
         return "enum"
@@ -270,6 +354,18 @@ def value_violation(rule: ColumnRule, value: Any) -> str | None:
             return "ge"
         if rule.le is not None and not value <= rule.le:
             return "le"
+    return None
+
+
+def element_violation(rule: ColumnRule, value: Any) -> tuple[int, str] | None:
+    """The first element of the list ``value`` that fails ``rule.element``: its position
+    and the check it fails; None when every element passes (or ``value`` is no list)."""
+    if rule.element is None or not isinstance(value, list):
+        return None
+    for position, item in enumerate(value):
+        check = value_violation(rule.element, item)
+        if check is not None:
+            return position, check
     return None
 
 
@@ -303,6 +399,7 @@ RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
         RecordRule("attribution", when=("statement_mode", "attributed"), requires="attributed_to"),
     ),
     "evidence": (),
+    **{name: () for name in VOCABULARY_TABLES},
 }
 
 

@@ -39,7 +39,12 @@ from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 from evidence_kit.publishing.build import vocabulary_rows
 from evidence_kit.synth.assertions import write_tables
 from evidence_kit.synth.claims import make_claims
-from evidence_kit.synth.defects import corrupt_claims, corrupt_sources, plan_defects
+from evidence_kit.synth.defects import (
+    corrupt_claims,
+    corrupt_sources,
+    corrupt_vocabularies,
+    plan_defects,
+)
 from evidence_kit.synth.distributions import ASSERTION_DEFECTS, MAX_SOURCES
 from evidence_kit.synth.sources import make_sources, plan_layout
 
@@ -47,9 +52,20 @@ __all__ = ["ASSERTION_DEFECTS", "synthesize"]
 
 
 def synthesize(
-    dataset_dir: Path, out: Path, n: int, seed: int = 0, corrupt: float = 0.0
+    dataset_dir: Path,
+    out: Path,
+    n: int,
+    seed: int = 0,
+    corrupt: float = 0.0,
+    vocabulary_defects: bool = False,
 ) -> dict[str, Any]:
-    """Write ``n`` synthetic assertions (and their sources, claims, evidence) under ``out``."""
+    """Write ``n`` synthetic assertions (and their sources, claims, evidence) under ``out``.
+
+    ``vocabulary_defects`` also seeds defects in the vocabulary tables and in the claims'
+    references into them (:func:`~evidence_kit.synth.defects.corrupt_vocabularies`); off by
+    default, because the fast path does not check those yet (the record path and the
+    Spark engine do).
+    """
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
     parquet_dir = out / "parquet"
@@ -64,16 +80,21 @@ def synthesize(
     plan = plan_defects(layout, sources, corrupt, rng)
     source_table = corrupt_sources(sources.table, plan, defects)
     claim_table = corrupt_claims(claims, plan, defects)
-    pq.write_table(source_table, parquet_dir / "sources.parquet", compression="zstd")
-    pq.write_table(claim_table, parquet_dir / "claims.parquet", compression="zstd")
-    write_tables(parquet_dir, layout, sources, claims, plan, rng, defects)
-    vocabularies = vocabulary_rows(
+    rows = vocabulary_rows(
         (m for _, m in curation.models("interventions")),
         (m for _, m in curation.models("conditions")),
         (m for _, m in curation.models("outcomes")),
     )
-    for name in VOCABULARY_TABLES:
-        table = pa.Table.from_pylist(vocabularies[name], schema=TABLES[name].schema)
+    vocabularies = {
+        name: pa.Table.from_pylist(rows[name], schema=TABLES[name].schema)
+        for name in VOCABULARY_TABLES
+    }
+    if vocabulary_defects:
+        claim_table, vocabularies = corrupt_vocabularies(claim_table, vocabularies, defects)
+    pq.write_table(source_table, parquet_dir / "sources.parquet", compression="zstd")
+    pq.write_table(claim_table, parquet_dir / "claims.parquet", compression="zstd")
+    write_tables(parquet_dir, layout, sources, claims, plan, rng, defects)
+    for name, table in vocabularies.items():
         pq.write_table(table, parquet_dir / TABLES[name].file_name, compression="zstd")
     (out / "defects.json").write_text(json.dumps(defects, indent=1) + "\n", encoding="utf-8")
     return {

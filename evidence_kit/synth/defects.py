@@ -214,3 +214,56 @@ def _replace(array: pa.Array, changes: dict[int, Any]) -> pa.Array:
     mask[list(changes)] = True
     values = pa.array([changes[i] for i in sorted(changes)], type=array.type)
     return pc.replace_with_mask(array, pa.array(mask), values)
+
+
+def corrupt_vocabularies(
+    claims: pa.Table, vocabularies: dict[str, pa.Table], defects: list[dict[str, Any]]
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """Defects in the vocabulary tables and in the claims' references into them: a
+    repeated intervention id, an ICD-10-CM block for a code, an outcome with a malformed
+    id and an empty label; a claim whose subject, object_id, co_interventions element or
+    outcomes element names no term, or whose outcomes element is malformed, and a null
+    synonym.  Claims rows 0-2 and the last (the other defects') are left alone."""
+    out = dict(vocabularies)
+    interventions = vocabularies["interventions"]
+    first = interventions.slice(0, 1)
+    out["interventions"] = pa.concat_tables([interventions, first])
+    key = first.column("intervention_id")[0].as_py()
+    rows_before = interventions.num_rows
+    defects.append(
+        defect("interventions", key, rows_before, "intervention_id", ERR.DUPLICATE_ID.code)
+    )
+    conditions = vocabularies["conditions"].to_pylist()
+    conditions[0]["icd10cm"] = "L80-L99"
+    out["conditions"] = pa.Table.from_pylist(conditions, schema=vocabularies["conditions"].schema)
+    condition_id = conditions[0]["condition_id"]
+    defects.append(defect("conditions", condition_id, 0, "icd10cm", ERR.PATTERN_MISMATCH.code))
+    outcomes = vocabularies["outcomes"]
+    bad = {"outcome_id": "Skin Glow", "label": "", "description": None}
+    out["outcomes"] = pa.concat_tables(
+        [outcomes, pa.Table.from_pylist([bad], schema=outcomes.schema)]
+    )
+    for column, code in (
+        ("outcome_id", ERR.PATTERN_MISMATCH.code),
+        ("label", ERR.OUT_OF_RANGE.code),
+    ):
+        defects.append(defect("outcomes", "Skin Glow", outcomes.num_rows, column, code))
+    rows = claims.to_pylist()
+    combined = [i for i, r in enumerate(rows[3:-1], 3) if r["co_interventions"] and r["outcomes"]]
+    with_object = [i for i, r in enumerate(rows[3:-1], 3) if r["object_id"] and i not in combined]
+    plain = [i for i in range(3, len(rows) - 1) if i not in combined and i not in with_object]
+    edits: list[tuple[list[int], str, Any, str]] = [
+        (plain, "subject", "no_such_device", ERR.DANGLING_REFERENCE.code),
+        (with_object, "object_id", "no_such_condition", ERR.DANGLING_REFERENCE.code),
+        (combined, "co_interventions", "no_such_serum", ERR.DANGLING_REFERENCE.code),
+        (combined, "outcomes", "Not An Outcome", ERR.PATTERN_MISMATCH.code),
+        (plain, "synonyms", None, ERR.INVALID_VALUE.code),
+    ]
+    for candidates, column, value, code in edits:
+        if not candidates:
+            continue
+        i = candidates.pop(0)
+        row = rows[i]
+        row[column] = [*row[column], value] if isinstance(row[column], list) else value
+        defects.append(defect("claims", row["claim_id"], i, column, code))
+    return pa.Table.from_pylist(rows, schema=claims.schema), out
