@@ -4,7 +4,8 @@ The same rules (read from :mod:`evidence_kit.model.columnrules`, as the fast pat
 them), written the way a Polars user would write them to be fast: one lazy
 ``scan_parquet`` pass per table (streaming engine, only the needed columns), each column
 rule a ``when/then`` chain giving the first failing check, record rules on the
-column-valid rows, duplicates, references and repeated quotes on the valid rows
+column-valid rows, list elements with ``list.eval``, duplicates, references (into the
+vocabulary tables too, list elements one by one) and repeated quotes on the valid rows
 (``is_first_distinct``, ``is_in``), and every quote compared with its text window after
 joining the texts by ``source_id`` (``str.slice`` in code points).  Source texts are read
 and hashed by the same function both paths use, and the few rows whose quote fails are
@@ -28,15 +29,16 @@ from evidence_kit.checks.fastcheck import NEEDED
 from evidence_kit.checks.findings import check_schema, quote_findings
 from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.model.columnrules import (
+    ALL_RULES,
     KIND_PREDICATES,
     QUOTE_SUSPECT,
-    RULES,
     ColumnRule,
     blocking,
 )
 from evidence_kit.model.errors import ERR
 from evidence_kit.model.fields import CONTEXT_LENGTH
-from evidence_kit.model.tables import TABLES
+from evidence_kit.model.references import REFERENCES
+from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 
 Found = set[tuple[str, int | None, str]]
 
@@ -48,14 +50,11 @@ def _language_bad(series: pl.Series) -> pl.Series:
     return series.is_in(bad)
 
 
-def _rule_expr(rule: ColumnRule, dtype: pl.DataType) -> pl.Expr | None:
-    """``"column:code"`` for the first check of ``rule`` a row fails, else null."""
-    c = pl.col(rule.column)
-    if isinstance(dtype, pl.Categorical | pl.Enum):
-        c, dtype = c.cast(pl.String), pl.String()
+def _tests(c: pl.Expr, rule: ColumnRule, dtype: Any, null_code: str) -> list[tuple[pl.Expr, str]]:
+    """(failing test, code) of each check of ``rule`` on ``c``, in the order they run."""
     tests: list[tuple[pl.Expr, str]] = []
     if not rule.nullable:
-        tests.append((c.is_null(), ERR.MISSING_FIELD.code))
+        tests.append((c.is_null(), null_code))
     if dtype == pl.String:
         if rule.min_length is not None:
             tests.append((c.str.len_chars() < rule.min_length, ERR.OUT_OF_RANGE.code))
@@ -73,12 +72,32 @@ def _rule_expr(rule: ColumnRule, dtype: pl.DataType) -> pl.Expr | None:
             tests.append((c < rule.ge, ERR.OUT_OF_RANGE.code))
         if rule.le is not None:
             tests.append((~(c <= rule.le), ERR.OUT_OF_RANGE.code))
-    if not tests:
-        return None
+    return tests
+
+
+def _first(tests: list[tuple[pl.Expr, str]], then: Any = None) -> Any:
     chain: Any = pl
     for test, code in tests:
-        chain = chain.when(test.fill_null(False)).then(pl.lit(f"{rule.column}:{code}"))
-    return chain.otherwise(None)
+        chain = chain.when(test.fill_null(False)).then(pl.lit(code))
+    return chain.otherwise(then) if tests else then
+
+
+def _rule_expr(rule: ColumnRule, dtype: pl.DataType) -> pl.Expr | None:
+    """``"column:code"`` for the first check of ``rule`` a row fails, else null; for a
+    list column, then the first check its first failing element fails."""
+    c = pl.col(rule.column)
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        c, dtype = c.cast(pl.String), pl.String()
+    tests = _tests(c, rule, dtype, ERR.MISSING_FIELD.code)
+    element = None
+    if rule.element is not None and isinstance(dtype, pl.List):
+        inner = _tests(pl.element(), rule.element, dtype.inner, ERR.INVALID_VALUE.code)
+        if inner:
+            element = c.list.eval(_first(inner)).list.drop_nulls().list.first()
+    if not tests and element is None:
+        return None
+    code = _first(tests, element)
+    return pl.when(code.is_not_null()).then(pl.lit(f"{rule.column}:") + code)
 
 
 def _empty(name: str) -> pl.Expr:
@@ -141,7 +160,7 @@ def _scan(
     lf = lf.select(needed).with_row_index("_row", offset=1)
     problems = [
         e
-        for rule in RULES[table]
+        for rule in ALL_RULES[table]
         if rule.column in needed and (e := _rule_expr(rule, schema[rule.column])) is not None
     ]
     lf = lf.with_columns(
@@ -172,14 +191,20 @@ def _duplicates(name: str, frame: pl.DataFrame, column: str) -> Found:
     return {(name, r, ERR.DUPLICATE_ID.code) for r in dup.to_list()}
 
 
-def _dangling(name: str, frame: pl.DataFrame, keys: dict[str, pl.Series]) -> Found:
+def _dangling(name: str, table: str, frame: pl.DataFrame, keys: dict[str, pl.Series]) -> Found:
+    """EK302 for every reference of ``table`` (list columns element by element)."""
     found: Found = set()
-    for column, target in (("claim_id", "claims"), ("source_id", "sources")):
-        if column not in frame.columns or target not in keys:
+    for ref in REFERENCES[table]:
+        if ref.column not in frame.columns or any(t not in keys for t, _ in ref.targets):
             continue
-        rows = frame.filter(
-            pl.col("_valid") & pl.col(column).is_not_null() & ~pl.col(column).is_in(keys[target])
-        )["_row"]
+        parents = pl.concat([keys[t] for t, _ in ref.targets]).unique().implode()
+        c = pl.col(ref.column)
+        if ref.each_element:
+            missing = c.list.eval(pl.element().is_not_null() & ~pl.element().is_in(parents))
+            broken = missing.list.any()
+        else:
+            broken = c.is_not_null() & ~c.is_in(parents)
+        rows = frame.filter(pl.col("_valid") & broken.fill_null(False))["_row"]
         found |= {(name, r, ERR.DANGLING_REFERENCE.code) for r in rows.to_list()}
     return found
 
@@ -188,6 +213,14 @@ def check(directory: Path) -> Found:
     """Every defect in the published files in ``directory``: (file name, row, code)."""
     found: Found = set()
     keys: dict[str, pl.Series] = {}
+
+    for table in VOCABULARY_TABLES:
+        key = TABLES[table].primary_key[0]
+        name, terms, bad, f = _scan(directory, table, [key])
+        found |= f
+        if terms is not None and key not in bad:
+            keys[table] = terms[key].drop_nulls()
+            found |= _duplicates(name, terms, key)
 
     name, sources, bad, f = _scan(
         directory, "sources", ["source_id", "source_file", "text_path", "sha256"]
@@ -205,8 +238,11 @@ def check(directory: Path) -> Found:
             problems, texts = load_texts(name, directory.parent, rows)
             found |= {(name, p.line, p.code) for p in problems}
 
-    name, claims, bad, f = _scan(directory, "claims", ["claim_id", "status"])
+    links = [ref.column for ref in REFERENCES["claims"]]
+    name, claims, bad, f = _scan(directory, "claims", ["claim_id", "status", *links])
     found |= f
+    if claims is not None:
+        found |= _dangling(name, "claims", claims, keys)
     claims_file = name
     degraded = claims is None or bool(blocking("claims", bad))
     if claims is not None and "claim_id" not in bad:
@@ -248,15 +284,17 @@ def check(directory: Path) -> Found:
     found |= f
     if assertions is not None and not blocking("assertions", bad):
         found |= _duplicates(name, assertions, "assertion_id")
-        found |= _dangling(name, assertions, keys)
+        found |= _dangling(name, "assertions", assertions, keys)
         valid = assertions.filter(pl.col("_valid"))
         wrong_source = valid.filter(
             ~pl.col("assertion_id").str.starts_with(pl.col("source_id") + "-")
         )["_row"]
         found |= {(name, r, ERR.ASSERTION_ID_SOURCE.code) for r in wrong_source.to_list()}
         known = valid.filter(
-            pl.col("claim_id").is_in(keys.get("claims", pl.Series([], dtype=pl.String)))
-            & pl.col("source_id").is_in(keys.get("sources", pl.Series([], dtype=pl.String)))
+            pl.col("claim_id").is_in(keys.get("claims", pl.Series([], dtype=pl.String)).implode())
+            & pl.col("source_id").is_in(
+                keys.get("sources", pl.Series([], dtype=pl.String)).implode()
+            )
         )
         quad = ["source_id", "char_start", "char_end", "claim_id"]
         repeats = known.filter(~pl.struct(quad).is_first_distinct())["_row"]
@@ -265,7 +303,7 @@ def check(directory: Path) -> Found:
         supported = assertions.filter(
             pl.col("_valid")
             & (pl.col("status") == "active")
-            & pl.col("claim_id").is_in(keys.get("claims", pl.Series([], dtype=pl.String)))
+            & pl.col("claim_id").is_in(keys.get("claims", pl.Series([], dtype=pl.String)).implode())
         )["claim_id"].unique()
     else:
         supported = pl.Series([], dtype=pl.String)
@@ -276,7 +314,9 @@ def check(directory: Path) -> Found:
         and "status" in claims.columns
     ):
         orphans = claims.filter(
-            pl.col("_valid") & (pl.col("status") == "active") & ~pl.col("claim_id").is_in(supported)
+            pl.col("_valid")
+            & (pl.col("status") == "active")
+            & ~pl.col("claim_id").is_in(supported.implode())
         )["_row"]
         found |= {(claims_file, r, ERR.ORPHAN_CLAIM.code) for r in orphans.to_list()}
     if assertions is not None and not blocking("assertions", bad):
@@ -295,7 +335,7 @@ def check(directory: Path) -> Found:
     if evidence is not None:
         if "assertion_id" in evidence.columns:
             found |= _duplicates(name, evidence, "assertion_id")
-        found |= _dangling(name, evidence, keys)
+        found |= _dangling(name, "evidence", evidence, keys)
     return found
 
 

@@ -68,31 +68,20 @@ _NOISE = [
 ]
 
 
-def _fast_path_lacks() -> dict[str, set[str]]:
-    """Columns whose checks the fast path does not have yet (issue #12): every column of
-    the vocabulary tables, the references into them, and list columns whose elements have
-    a rule beyond "not null".  The record path and Spark check them; the exact fast-vs-record
-    fuzz leaves them alone, the strict xfail below fuzzes only them."""
+def _vocabularies_and_lists() -> dict[str, set[str]]:
+    """The columns a plain fuzz rarely reaches: every column of the vocabulary tables, the
+    references into them, and every list column whose elements have a rule."""
     out: dict[str, set[str]] = {name: set(TABLES[name].schema.names) for name in VOCABULARY_TABLES}
     for table, refs in REFERENCES.items():
         for ref in refs:
             if any(target in VOCABULARY_TABLES for target, _ in ref.targets):
                 out.setdefault(table, set()).add(ref.column)
     for table, rules in ALL_RULES.items():
-        for rule in rules:
-            e = rule.element
-            if e is not None and (
-                e.language
-                or any(
-                    v is not None
-                    for v in (e.pattern, e.min_length, e.max_length, e.enum, e.ge, e.le)
-                )
-            ):
-                out.setdefault(table, set()).add(rule.column)
+        out.setdefault(table, set()).update(r.column for r in rules if r.element is not None)
     return out
 
 
-FAST_PATH_LACKS = _fast_path_lacks()
+VOCABULARIES_AND_LISTS = _vocabularies_and_lists()
 
 
 def _fuzz(
@@ -121,10 +110,10 @@ def _fuzz(
             choices = [None, True, False]
         if pa.types.is_list(base):
             item = base.value_type
-            choices = [None, []] + (
-                [[v] for v in _NOISE if isinstance(v, str)] + [["x", "e\u0301"]]
+            choices = [None, [], [None]] + (
+                [[v] for v in _NOISE if isinstance(v, str)] + [["x", "e\u0301"], ["x", None]]
                 if pa.types.is_string(item)
-                else [[-1], [2, 3], [10**6]]
+                else [[-1], [2, 3], [10**6], [2, None]]
             )
         value = choices[int(rng.integers(len(choices)))]
         if name in ("quote", "prefix", "suffix") and isinstance(columns[name][row], str):
@@ -146,39 +135,52 @@ def test_fuzzed_cells_identical(tmp_path_factory: pytest.TempPathFactory, seed: 
     rng = np.random.default_rng(seed)
     for name in TABLES:
         cells = 60 if name in ("claims", "assertions", "evidence") else 4
-        skip = FAST_PATH_LACKS.get(name, set())
-        _fuzz(work / "parquet" / f"{name}.parquet", rng, cells=cells, skip=skip)
+        _fuzz(work / "parquet" / TABLES[name].file_name, rng, cells=cells)
     fast, slow = _both(work / "parquet")
     assert fast, "fuzzing should break something"
     assert fast == slow
 
 
-def _fuzz_what_the_fast_path_lacks(base: Path, work: Path, seed: int) -> Path:
-    """A copy of ``base`` with noise only in the columns of :data:`FAST_PATH_LACKS`."""
+def fuzz_vocabularies_and_lists(base: Path, work: Path, seed: int) -> Path:
+    """A copy of ``base`` with noise only in the columns of :data:`VOCABULARIES_AND_LISTS`."""
     shutil.copytree(base, work, dirs_exist_ok=True)
     rng = np.random.default_rng(seed)
-    for name, only in FAST_PATH_LACKS.items():
+    for name, only in VOCABULARIES_AND_LISTS.items():
         cells = 2 if name in VOCABULARY_TABLES else 40
         _fuzz(work / "parquet" / TABLES[name].file_name, rng, cells=cells, only=only)
     return work / "parquet"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #12: the fast path does not check the vocabulary tables, the references "
-    "into them, or list elements yet (the record path and Spark do); remove this mark when "
-    "it does",
-)
+@pytest.mark.parametrize("seed", [4, 5])
 def test_fuzzed_vocabularies_and_list_elements_identical(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, seed: int
 ) -> None:
     base = tmp_path_factory.getbasetemp() / "fuzz-base"
     if not base.exists():
         synthesize(DATASET, base, 2500, seed=31)
-    parquet = _fuzz_what_the_fast_path_lacks(base, tmp_path_factory.mktemp("lacks"), seed=4)
+    parquet = fuzz_vocabularies_and_lists(base, tmp_path_factory.mktemp("lists"), seed=seed)
     fast, slow = _both(parquet)
-    assert {f["code"] for f in slow} >= {"EK302", "EK206"}
+    assert {"EK302", "EK206", "EK207"} <= {f["code"] for f in slow}
     assert fast == slow
+
+
+def test_seeded_vocabulary_defects_identical(tmp_path: Path) -> None:
+    """The seeded defects of the vocabulary tables and of the claims' references into
+    them (subject, object_id, each element of co_interventions and outcomes) and a null
+    list element: both paths find every one, and agree on everything."""
+    synthesize(DATASET, tmp_path, 4000, seed=23, corrupt=0.02, vocabulary_defects=True)
+    fast, slow = _both(tmp_path / "parquet")
+    assert fast == slow
+    found = {(Path(str(f["file"])).stem, f["line"], f["field"], f["code"]) for f in fast}
+    touched = {r.column for r in REFERENCES["claims"]} | {"synonyms"}
+    vocabulary = [
+        d
+        for d in _defects(tmp_path)
+        if d["table"] in VOCABULARY_TABLES or (d["table"] == "claims" and d["column"] in touched)
+    ]
+    assert len(vocabulary) == 9, vocabulary
+    for d in vocabulary:
+        assert (d["table"], d["row"], d["column"], d["code"]) in found, d
 
 
 def test_a_missing_optional_column_does_not_hide_quote_defects(tmp_path: Path) -> None:
@@ -270,3 +272,30 @@ def test_a_trailing_newline_fails_a_pattern_on_both_paths(tmp_path: Path) -> Non
     fast, slow = _both(tmp_path / "parquet")
     assert [(f["code"], f["line"], f["field"]) for f in slow] == [("EK206", 4, "claim_subject")]
     assert fast == slow
+
+
+def test_a_limit_lists_the_first_rows_of_a_code_whatever_check_failed(tmp_path: Path) -> None:
+    """Two checks with one code in one column (too short, too long: both EK204) and
+    element failures of one code in a list column, interleaved: under a limit both
+    paths list the first rows in file order, not the rows of the first check."""
+    synthesize(DATASET, tmp_path, 600, seed=9)
+    parquet = tmp_path / "parquet"
+    path = parquet / "claims.parquet"
+    table = pq.read_table(path)
+    statements = table.column("statement").to_pylist()
+    outcomes = table.column("outcomes").to_pylist()
+    for row in range(1, 12):
+        statements[row] = "x" * 2001 if row % 2 else ""
+        outcomes[row] = ["ok", "Bad Id"] if row % 3 else ["Bad Id"]
+    for name, values in (("statement", statements), ("outcomes", outcomes)):
+        index = table.schema.get_field_index(name)
+        column = pa.array(values, type=table.schema.field(index).type)
+        table = table.set_column(index, table.schema.field(index), column)
+    pq.write_table(table, path)
+    fast = [f.model_dump() for f in check_published(parquet, limit=3)]
+    slow = [f.model_dump() for f in check_published_records(parquet, limit=3)]
+    assert fast == slow
+    listed = [
+        f["line"] for f in fast if f["file"].endswith("claims.parquet") and f["code"] == "EK204"
+    ]
+    assert listed == [2, 3, 4]

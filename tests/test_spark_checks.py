@@ -1,8 +1,7 @@
 """Differential test: every row-level check run as Spark jobs finds exactly what the fast
 path finds (:mod:`evidence_kit.checks.sparkcheck` against :mod:`evidence_kit.checks.fastcheck`),
-and, for what the fast path does not check yet (the vocabulary tables, references into
-them, list elements), exactly what the record path finds
-(:mod:`evidence_kit.checks.recordcheck`).
+and, on the vocabulary tables, the references into them and list elements, exactly what
+the fast path and the record path (:mod:`evidence_kit.checks.recordcheck`) find.
 
 Seeded synthetic data (evidence_kit.synth, defects of every kind, the vocabulary defects
 behind ``vocabulary_defects=True``), fuzzed cells (nulls, wrong bounds, patterns, value
@@ -21,12 +20,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from test_differential import (
-    DATASET,
-    FAST_PATH_LACKS,
-    _fuzz,
-    _fuzz_what_the_fast_path_lacks,
-)
+from test_differential import DATASET, _fuzz, fuzz_vocabularies_and_lists
 
 from evidence_kit.checks.fastcheck import check_published as fast_check
 from evidence_kit.checks.recordcheck import check_published_records
@@ -71,9 +65,9 @@ def test_fuzzed_cells_and_missing_columns_identical_with_spark(spark: Any, tmp_p
     synthesize(DATASET, tmp_path, 2500, seed=31, corrupt=0.01)
     rng = np.random.default_rng(7)
     parquet = tmp_path / "parquet"
-    for name in ("sources", "claims", "assertions", "evidence"):
-        cells = 4 if name == "sources" else 80
-        _fuzz(parquet / f"{name}.parquet", rng, cells=cells, skip=FAST_PATH_LACKS.get(name, ()))
+    for name in TABLES:
+        cells = 80 if name in ("claims", "assertions", "evidence") else 4
+        _fuzz(parquet / TABLES[name].file_name, rng, cells=cells)
     path = parquet / "claims.parquet"
     pq.write_table(pq.read_table(path).drop_columns(["notes"]), path)
     fast, with_spark = _both(spark, parquet)
@@ -104,9 +98,9 @@ def test_a_finding_cap_is_counted_the_same_with_spark(
 
 
 def _spark_and_records(spark: Any, parquet: Path) -> tuple[list[dict[str, Any]], ...]:
-    from evidence_kit.checks.sparkcheck import check_published as spark_check
-
-    with_spark = [f.model_dump() for f in spark_check(parquet, spark)]
+    """Spark's findings and the record path's, once the fast path's equal Spark's."""
+    fast, with_spark = _both(spark, parquet)
+    assert with_spark == fast
     return with_spark, [f.model_dump() for f in check_published_records(parquet)]
 
 
@@ -134,7 +128,7 @@ def test_fuzzed_vocabularies_and_list_elements_identical_with_records(
     spark: Any, tmp_path: Path
 ) -> None:
     synthesize(DATASET, tmp_path / "base", 2500, seed=31)
-    parquet = _fuzz_what_the_fast_path_lacks(tmp_path / "base", tmp_path / "work", seed=4)
+    parquet = fuzz_vocabularies_and_lists(tmp_path / "base", tmp_path / "work", seed=4)
     with_spark, records = _spark_and_records(spark, parquet)
     assert {"EK206", "EK302"} <= {f["code"] for f in records}
     assert with_spark == records

@@ -8,14 +8,17 @@ test requires both to return identical findings:
 * table level: missing file (EK101), missing column (EK202), unknown column (EK201),
   column of the wrong Arrow type (EK203) -- such a column is not checked further, and a
   table with one gets no record rules;
-* column rules, derived from the models' JSON Schema and the closed vocabularies: nulls
-  in required columns (EK202), lengths and numeric bounds (EK204), closed value sets
-  (EK205; EK210 for ECO codes), patterns (EK206), BCP-47 tags (EK209);
+* column rules of all seven tables (the vocabulary tables first), derived from the
+  models' JSON Schema and the closed vocabularies: nulls in required columns (EK202),
+  lengths and numeric bounds (EK204), closed value sets (EK205; EK210 for ECO codes),
+  patterns (EK206), BCP-47 tags (EK209); the elements of list columns, each row at its
+  first failing element (a null element is EK207);
 * record rules, on rows whose columns are valid, in the models' order: retraction reason
   (EK213), offsets order (EK208), hedge cue / attribution (EK207), predicate for the kind
   (EK205);
 * cross-record rules, on rows that passed the above: duplicate keys (EK301), dangling
-  references (EK302), assertion id of another source (EK303), claim without active
+  references (EK302: every reference of :mod:`evidence_kit.model.references`, list
+  elements one by one, checked in :mod:`evidence_kit.checks.links`), assertion id of another source (EK303), claim without active
   assertion (EK304), repeated quote (EK307); source texts (EK106, EK306, EK101, EK401,
   EK402) and every quote against its text (EK403-EK406, EK409).
 
@@ -46,7 +49,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,12 +62,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.batchchecks import check_columns, check_records
-from evidence_kit.checks.columnar import KeyIndex, on_values, plain, positions_in
+from evidence_kit.checks.columnar import KeyIndex, on_values, plain
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
     OpenTable,
-    dangling_finding,
     duplicate_finding,
     id_source_finding,
     open_table,
@@ -72,10 +74,18 @@ from evidence_kit.checks.findings import (
     repeat_finding,
 )
 from evidence_kit.checks.keys import KeptKeys, compact, duplicated, groups, mix, read_values
+from evidence_kit.checks.links import check_references
 from evidence_kit.checks.sourcetexts import TextBuffer, load_texts, screen_quotes
-from evidence_kit.model.columnrules import QUOTE_SUSPECT, RECORD, RECORD_COLUMNS, RULES, blocking
+from evidence_kit.model.columnrules import (
+    ALL_RULES,
+    QUOTE_SUSPECT,
+    RECORD_COLUMNS,
+    RULES,
+    blocking,
+)
 from evidence_kit.model.errors import Finding
-from evidence_kit.model.tables import TABLES
+from evidence_kit.model.references import REFERENCES
+from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 
 __all__ = ["FINDING_LIMIT", "QUOTE_SUSPECT", "RULES", "check_published"]
 
@@ -88,24 +98,30 @@ PLAIN_COLUMNS = {"assertion_id", "quote", "prefix", "suffix", "quote_en", "note"
 
 
 def _needed() -> dict[str, set[str]]:
-    """Columns the fast path reads: those with a check, and those record rules use."""
+    """Columns the fast path reads: those with a check (of the column or of its list
+    elements), the references, and those record rules use."""
     out: dict[str, set[str]] = {}
-    for table, rules in RULES.items():
+    for table, rules in ALL_RULES.items():
         checked = {
             r.column
             for r in rules
             if not r.nullable
             or r.language
+            or r.element is not None
             or any(
                 v is not None for v in (r.pattern, r.min_length, r.max_length, r.enum, r.ge, r.le)
             )
         }
-        out[table] = checked | set(RECORD_COLUMNS.get(table, ()))
+        linked = {ref.column for ref in REFERENCES[table]}
+        out[table] = checked | linked | set(RECORD_COLUMNS.get(table, ()))
     out["assertions"] |= {"quote", "prefix", "suffix", "source_id", "claim_id"}
     return out
 
 
 NEEDED: dict[str, set[str]] = _needed()
+
+#: What :meth:`_Engine._keyed` calls with each checked batch: (batch, first row, valid).
+_EachBatch = Callable[[pa.RecordBatch, int, np.ndarray], None]
 
 
 def _ints(column: pa.Array) -> np.ndarray:
@@ -182,16 +198,14 @@ class _Engine:
             for run in _runs(table_file.path)
         ]
         if WORKERS == 1:  # one thread: in order (for profiling and tiny machines)
-            self._sources()
-            self._claims()
+            self._parents()
             self.ready.set()
             parts = [self._part(*task) for task in tasks]
         else:
             with ThreadPoolExecutor(WORKERS) as pool:
                 futures = [pool.submit(self._part, *task) for task in tasks]
                 try:
-                    self._sources()
-                    self._claims()
+                    self._parents()
                 finally:
                     self.ready.set()
                 parts = [future.result() for future in futures]
@@ -237,24 +251,50 @@ class _Engine:
             for row in later:
                 self.out.add(duplicate_finding(opened.file, row, column, key, first))
 
+    def _parents(self) -> None:
+        """The tables others reference, in order: the vocabularies, sources, claims."""
+        for table in VOCABULARY_TABLES:
+            opened = open_table(self.directory, table, self.out)
+            if opened is not None:
+                self._keyed(opened, table)
+        self._sources()
+        self._claims()
+
+    def _keyed(self, opened: OpenTable, table: str, each: _EachBatch | None = None) -> None:
+        """Check a referenced table on this thread: its rows and references, then its
+        key index (every non-null key, once its key column is readable, as the record
+        path and Spark take them) and duplicate keys; ``each`` sees every checked batch."""
+        key = TABLES[table].primary_key[0]
+        keyed = key not in opened.bad
+        kept = KeptKeys()
+        ids: list[pa.Array] = []
+        for batch, base, valid in self.batches(opened, table, self.out):
+            if keyed:
+                column = batch.column(key)
+                ids.append(column.filter(column.is_valid()))
+                kept.add(column, np.flatnonzero(valid), base)
+            check_references(
+                self.out, self.keys, table, opened.file, batch, base, valid, opened.bad
+            )
+            if each is not None:
+                each(batch, base, valid)
+        if keyed:
+            self.keys[table] = KeyIndex(pa.chunked_array(ids, pa.string()).combine_chunks())
+            self._key_groups(opened, key, kept)
+
     def _sources(self) -> None:
         opened = open_table(self.directory, "sources", self.out)
         if opened is None:
             return
-        kept = KeptKeys()
         valid_rows: list[tuple[int, dict[str, Any]]] = []
-        all_ids: list[pa.Array] = []
-        for batch, base, valid in self.batches(opened, "sources", self.out):
-            if "source_id" not in opened.bad:
-                ids = batch.column("source_id")
-                all_ids.append(ids.filter(ids.is_valid()))
-                kept.add(ids, np.flatnonzero(valid), base)
-            if not blocking("sources", opened.bad):
+        degraded = bool(blocking("sources", opened.bad))
+
+        def keep_valid(batch: pa.RecordBatch, base: int, valid: np.ndarray) -> None:
+            if not degraded:
                 part = batch.filter(pa.array(valid)).to_pylist()
-                valid_rows += list(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
-        if all_ids:
-            self.keys["sources"] = KeyIndex(pa.chunked_array(all_ids, pa.string()).combine_chunks())
-        self._key_groups(opened, "source_id", kept)
+                valid_rows.extend(zip((base + np.flatnonzero(valid)).tolist(), part, strict=True))
+
+        self._keyed(opened, "sources", keep_valid)
         if valid_rows:
             findings, texts = load_texts(opened.file, self.directory.parent, valid_rows)
             for f in findings:
@@ -265,53 +305,19 @@ class _Engine:
         opened = open_table(self.directory, "claims", self.out)
         if opened is None:
             return
-        kept = KeptKeys()
-        all_ids: list[pa.Array] = []
         active: list[tuple[pa.Array, np.ndarray]] = []
         degraded = bool(blocking("claims", opened.bad))
-        if "claim_id" in opened.bad:
-            for _ in self.batches(opened, "claims", self.out):
-                pass
-            return
-        for batch, base, valid in self.batches(opened, "claims", self.out):
-            ids = batch.column("claim_id")
-            all_ids.append(ids.filter(ids.is_valid()))
-            kept.add(ids, np.flatnonzero(valid), base)
+
+        def keep_active(batch: pa.RecordBatch, base: int, valid: np.ndarray) -> None:
             if not degraded:
                 status = on_values(batch.column("status"), lambda v: pc.equal(v, "active"))
                 act = np.flatnonzero(valid & status)
-                active.append((ids.take(pa.array(act)), base + act))
-        if not all_ids:
-            return
-        keys = pa.chunked_array(all_ids, pa.string()).combine_chunks()
-        self.keys["claims"] = KeyIndex(keys)
-        self._key_groups(opened, "claim_id", kept)
-        self.supported = np.zeros(len(keys), dtype=bool)
-        self.claim_rows = {"file": opened.file, "active": active, "degraded": degraded}
+                active.append((batch.column("claim_id").take(pa.array(act)), base + act))
 
-    def _references(
-        self,
-        out: Collector,
-        file: str,
-        batch: pa.RecordBatch,
-        base: int,
-        valid: np.ndarray,
-        bad: set[str],
-    ) -> dict[str, np.ndarray]:
-        """EK302 for claim_id and source_id of the valid rows; returns every row's index
-        into the parent keys (-1: absent or null)."""
-        out_index: dict[str, np.ndarray] = {}
-        for column, target in (("claim_id", "claims"), ("source_id", "sources")):
-            if column in bad or target not in self.keys:
-                continue
-            values = batch.column(column)
-            index = positions_in(values, self.keys[target])
-            missing = np.flatnonzero(valid & (index < 0) & values.is_valid().to_numpy(False))
-            shown = values.take(pa.array(missing)).to_pylist() if len(missing) else []
-            for row, value in zip(missing.tolist(), shown, strict=True):
-                out.add(dangling_finding(file, base + row, column, RECORD[target].lower(), value))
-            out_index[column] = index
-        return out_index
+        self._keyed(opened, "claims", keep_active)
+        if "claims" in self.keys:
+            self.supported = np.zeros(len(self.keys["claims"]), dtype=bool)
+            self.claim_rows = {"file": opened.file, "active": active, "degraded": degraded}
 
     def _assertion_batch(
         self,
@@ -325,7 +331,7 @@ class _Engine:
         rows = np.flatnonzero(valid)
         ids = batch.column("assertion_id")
         part.kept.add(ids, rows, base)
-        index = self._references(part.out, file, batch, base, valid, bad)
+        index = check_references(part.out, self.keys, "assertions", file, batch, base, valid, bad)
         sources = plain(batch.column("source_id"))
         pair = pl.DataFrame({"id": pl.Series(ids), "source": pl.Series(sources)})
         starts_ok = (
@@ -415,7 +421,9 @@ class _Engine:
     ) -> None:
         if "assertion_id" not in opened.bad:
             part.kept.add(batch.column("assertion_id"), np.flatnonzero(valid), base)
-        self._references(part.out, opened.file, batch, base, valid, opened.bad)
+        check_references(
+            part.out, self.keys, "evidence", opened.file, batch, base, valid, opened.bad
+        )
 
 
 def _runs(path: Path) -> list[list[int]]:

@@ -218,7 +218,8 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                 if text is not None:
                     for f in quote_findings(file, row, values, text):
                         out.add(f)
-        keys[table] = all_keys
+        if key_column not in bad:  # the keys are known: references into them are checked
+            keys[table] = all_keys
         if table == "sources" and valid_sources:
             findings, texts = load_texts(file, directory.parent, valid_sources)
             for f in findings:

@@ -262,17 +262,17 @@ def _build_rules() -> dict[str, list[ColumnRule]]:
 
 
 RULES: dict[str, list[ColumnRule]] = _build_rules()
-"""The column rules of sources, claims, assertions and evidence: what the fast path
-checks, and what datapackage.json states as constraints."""
+"""The column rules of sources, claims, assertions and evidence: what datapackage.json
+states as constraints (every engine checks :data:`ALL_RULES`)."""
 VOCABULARY_RULES: dict[str, list[ColumnRule]] = {
     name: _rules(TABLES[name].schema, props) for name, props in _vocabulary_properties().items()
 }
 """The column rules of the vocabulary tables (interventions, conditions, outcomes), kept
-apart from :data:`RULES` while the fast path does not check them and the frozen release's
-datapackage.json does not state them (joining them would add its ids' and labels' length
+apart from :data:`RULES` because the frozen releases' datapackage.json, built from
+:data:`RULES`, does not state them (joining them would add its ids' and labels' length
 constraints: a new release)."""
 ALL_RULES: dict[str, list[ColumnRule]] = {**RULES, **VOCABULARY_RULES}
-"""The column rules of every published table: what the record path and Spark check."""
+"""The column rules of every published table: what every engine checks."""
 KIND_PREDICATES: dict[str, tuple[str, ...]] = {
     typing.get_args(m.model_fields["kind"].annotation)[0]: typing.get_args(
         m.model_fields["predicate"].annotation

@@ -5,7 +5,7 @@ assertions and evidence; claims' subject and each element of co_interventions an
 outcomes into the vocabulary tables), plus ``claims.object_id``, which names a row of one
 of :data:`~evidence_kit.model.tables.OBJECT_TABLES` (which one depends on the claim's
 kind) and is checked against their union.  The record path and the Spark engine check
-every one of them; the fast path, so far, those into claims and sources.
+every one of them, and so does the fast path (:mod:`evidence_kit.checks.links`).
 """
 
 from __future__ import annotations

@@ -63,8 +63,8 @@ def synthesize(
 
     ``vocabulary_defects`` also seeds defects in the vocabulary tables and in the claims'
     references into them (:func:`~evidence_kit.synth.defects.corrupt_vocabularies`); off by
-    default, because the fast path does not check those yet (the record path and the
-    Spark engine do).
+    default, so that a seed gives the same data as before it existed; the differential
+    tests and the benchmark turn it on.
     """
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
