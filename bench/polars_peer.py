@@ -82,22 +82,56 @@ def _first(tests: list[tuple[pl.Expr, str]], then: Any = None) -> Any:
     return chain.otherwise(then) if tests else then
 
 
+#: The code a list column gets in the single pass when some element fails; the few rows
+#: with it are explained afterwards (:func:`_explain_elements`).
+SOME_ELEMENT = "elements"
+
+
+def _element_tests(rule: ColumnRule, dtype: Any) -> list[tuple[pl.Expr, str]]:
+    if rule.element is None or not isinstance(dtype, pl.List):
+        return []
+    return _tests(pl.element(), rule.element, dtype.inner, ERR.INVALID_VALUE.code)
+
+
 def _rule_expr(rule: ColumnRule, dtype: pl.DataType) -> pl.Expr | None:
-    """``"column:code"`` for the first check of ``rule`` a row fails, else null; for a
-    list column, then the first check its first failing element fails."""
+    """``"column:code"`` for the first check of ``rule`` a row fails, else null; a list
+    whose column checks pass and one of whose elements fails is marked
+    :data:`SOME_ELEMENT` (a cheap ``list.any`` screen)."""
     c = pl.col(rule.column)
     if isinstance(dtype, pl.Categorical | pl.Enum):
         c, dtype = c.cast(pl.String), pl.String()
     tests = _tests(c, rule, dtype, ERR.MISSING_FIELD.code)
-    element = None
-    if rule.element is not None and isinstance(dtype, pl.List):
-        inner = _tests(pl.element(), rule.element, dtype.inner, ERR.INVALID_VALUE.code)
-        if inner:
-            element = c.list.eval(_first(inner)).list.drop_nulls().list.first()
-    if not tests and element is None:
+    inner = _element_tests(rule, dtype)
+    if inner:
+        failing = pl.any_horizontal([test.fill_null(False) for test, _ in inner])
+        tests.append((c.list.eval(failing).list.any(), SOME_ELEMENT))
+    if not tests:
         return None
-    code = _first(tests, element)
-    return pl.when(code.is_not_null()).then(pl.lit(f"{rule.column}:") + code)
+    return pl.lit(f"{rule.column}:") + _first(tests)  # null when every check passes
+
+
+def _explain_elements(path: Path, schema: Any, marked: dict[str, list[int]]) -> Found:
+    """The code of the first failing element of each marked row (a second read of those
+    list columns, filtered to the marked rows)."""
+    found: Found = set()
+    rules = {r.column: r for r in ALL_RULES[_table_of(path)]}
+    for column, rows in marked.items():
+        inner = _element_tests(rules[column], schema[column])
+        first = pl.col(column).list.eval(_first(inner)).list.drop_nulls().list.first()
+        explained = (
+            pl.scan_parquet(path)
+            .select(column)
+            .with_row_index("_row", offset=1)
+            .filter(pl.col("_row").is_in(pl.Series(rows).implode()))
+            .select("_row", first.alias("_code"))
+            .collect()
+        )
+        found |= {(path.name, r, code) for r, code in explained.iter_rows()}
+    return found
+
+
+def _table_of(path: Path) -> str:
+    return next(t for t, published in TABLES.items() if published.file_name == path.name)
 
 
 def _empty(name: str) -> pl.Expr:
@@ -178,10 +212,17 @@ def _scan(
     columns = ["_row", "_problems", "_record", "_valid", *[c for c in keep if c in needed]]
     frame = lf.select(*columns, *(extra or [])).collect(engine="streaming")
     bad_rows = frame.filter(~pl.col("_valid")).select("_row", "_problems", "_record")
+    marked: dict[str, list[int]] = {}
     for row, probs, rec in bad_rows.iter_rows():
         for item in [*probs.split("|"), rec] if probs else [rec]:
             if item:
-                found.add((name, row, item.split(":")[1]))
+                column, code = item.split(":")
+                if code == SOME_ELEMENT:
+                    marked.setdefault(column, []).append(row)
+                else:
+                    found.add((name, row, code))
+    if marked:
+        found |= _explain_elements(path, schema, marked)
     return name, frame, bad, found
 
 
