@@ -100,3 +100,35 @@ def test_nfc_screen_flags_every_non_nfc_string() -> None:
         needs_check = not unicodedata.is_normalized("NFC", text) or text != text.strip()
         assert hit or not needs_check, text
     assert flagged[:4] == [False, False, False, False]
+
+
+def test_arrow_allocates_from_jemalloc_during_the_run_only(
+    clean: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path switches Arrow's default pool to jemalloc for its run (where pyarrow
+    has it) and gives the caller's pool back afterwards, also when the run fails."""
+    from evidence_kit.checks import fastcheck
+
+    if "jemalloc" not in pa.supported_memory_backends():
+        pytest.skip("this pyarrow has no jemalloc")
+    before = pa.default_memory_pool().backend_name
+    assert before != "jemalloc"  # pyarrow's default here is mimalloc
+    seen: list[str] = []
+    run = fastcheck._Engine.run
+
+    def spy(self: fastcheck._Engine) -> list:  # type: ignore[type-arg]
+        seen.append(pa.default_memory_pool().backend_name)
+        return run(self)
+
+    monkeypatch.setattr(fastcheck._Engine, "run", spy)
+    assert check_published(clean / "parquet") == []
+    assert seen == ["jemalloc"]
+    assert pa.default_memory_pool().backend_name == before
+
+    def broken(self: fastcheck._Engine) -> list:  # type: ignore[type-arg]
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(fastcheck._Engine, "run", broken)
+    with pytest.raises(RuntimeError):
+        check_published(clean / "parquet")
+    assert pa.default_memory_pool().backend_name == before

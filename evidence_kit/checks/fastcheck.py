@@ -18,9 +18,10 @@ test requires both to return identical findings:
   (EK205);
 * cross-record rules, on rows that passed the above: duplicate keys (EK301), dangling
   references (EK302: every reference of :mod:`evidence_kit.model.references`, list
-  elements one by one, checked in :mod:`evidence_kit.checks.links`), assertion id of another source (EK303), claim without active
-  assertion (EK304), repeated quote (EK307); source texts (EK106, EK306, EK101, EK401,
-  EK402) and every quote against its text (EK403-EK406, EK409).
+  elements one by one, checked in :mod:`evidence_kit.checks.links`), assertion id of
+  another source (EK303), claim without active assertion (EK304), repeated quote
+  (EK307); source texts (EK106, EK306, EK101, EK401, EK402) and every quote against
+  its text (EK403-EK406, EK409).
 
 evidence.parquet gets the table-level checks, the column rules of its claim and source
 columns and of its keys, unique assertion_id and references; its copies of the other
@@ -62,7 +63,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.batchchecks import check_columns, check_records
-from evidence_kit.checks.columnar import KeyIndex, on_values, plain
+from evidence_kit.checks.columnar import KeyIndex, arrow_memory_pool, on_values, plain
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
@@ -439,4 +440,5 @@ def check_published(directory: Path, limit: int = FINDING_LIMIT) -> list[Finding
     Source texts are resolved relative to ``directory``'s parent (``sources.text_path`` is
     relative to the dataset directory, the parent of ``parquet/``).
     """
-    return _Engine(directory, limit).run()
+    with arrow_memory_pool():
+        return _Engine(directory, limit).run()

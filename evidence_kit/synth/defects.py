@@ -248,10 +248,19 @@ def corrupt_vocabularies(
         ("label", ERR.OUT_OF_RANGE.code),
     ):
         defects.append(defect("outcomes", "Skin Glow", outcomes.num_rows, column, code))
-    rows = claims.to_pylist()
-    combined = [i for i, r in enumerate(rows[3:-1], 3) if r["co_interventions"] and r["outcomes"]]
-    with_object = [i for i, r in enumerate(rows[3:-1], 3) if r["object_id"] and i not in combined]
-    plain = [i for i in range(3, len(rows) - 1) if i not in combined and i not in with_object]
+    n = claims.num_rows
+    middle = np.zeros(n, dtype=bool)
+    middle[3 : n - 1] = True  # rows 0-2 and the last carry the other defects
+
+    def non_empty(column: str) -> np.ndarray:
+        lengths = pc.list_value_length(claims.column(column)).fill_null(0)
+        return np.asarray(lengths.to_numpy()) > 0
+
+    combined_mask = middle & non_empty("co_interventions") & non_empty("outcomes")
+    with_object_mask = middle & claims.column("object_id").is_valid().to_numpy() & ~combined_mask
+    combined = np.flatnonzero(combined_mask).tolist()
+    with_object = np.flatnonzero(with_object_mask).tolist()
+    plain = np.flatnonzero(middle & ~combined_mask & ~with_object_mask).tolist()
     edits: list[tuple[list[int], str, Any, str]] = [
         (plain, "subject", "no_such_device", ERR.DANGLING_REFERENCE.code),
         (with_object, "object_id", "no_such_condition", ERR.DANGLING_REFERENCE.code),
@@ -263,7 +272,13 @@ def corrupt_vocabularies(
         if not candidates:
             continue
         i = candidates.pop(0)
-        row = rows[i]
-        row[column] = [*row[column], value] if isinstance(row[column], list) else value
-        defects.append(defect("claims", row["claim_id"], i, column, code))
-    return pa.Table.from_pylist(rows, schema=claims.schema), out
+        index = claims.schema.get_field_index(column)
+        array = claims.column(column).combine_chunks()
+        current = array[i].as_py()
+        new = [*current, value] if isinstance(current, list) else value
+        cell = pa.array([new], type=array.type)
+        array = pa.concat_arrays([array.slice(0, i), cell, array.slice(i + 1)])
+        claims = claims.set_column(index, claims.schema.field(index), array)
+        claim_id = claims.column("claim_id")[i].as_py()
+        defects.append(defect("claims", claim_id, i, column, code))
+    return claims, out
