@@ -40,9 +40,16 @@ LABELS = {
 
 
 def _rows(parquet: Path) -> Any:
+    """The assertion rows as the model and its JSON Schema describe them: the published
+    table's flat ``cited_*`` columns, which the model holds as ``cited_references``
+    objects, are left out (as the record path does), or every row would fail on them."""
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(parquet / "assertions.parquet").iter_batches(batch_size=65_536):
+    from evidence_kit.model.records import Assertion
+
+    path = parquet / "assertions.parquet"
+    columns = [c for c in pq.read_schema(path).names if c in Assertion.model_fields]
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536, columns=columns):
         yield from batch.to_pylist()
 
 
