@@ -66,6 +66,21 @@ def test_an_impossible_date_is_located() -> None:
     assert yaml_error("sources:\n  - published_date: 2025-02-30\n") == ("EK129", 2, 21, None)
 
 
+@pytest.mark.parametrize(
+    ("number", "column"),
+    [("9" * 5000, 15), ("-" + "2" * 4400, 15), ("0x" + "f" * 5000, 15), ("0o" + "7" * 6000, 15)],
+)
+def test_an_integer_too_long_for_python_is_located(number: str, column: int) -> None:
+    """Decimal: ruamel's int() raises ValueError; hexadecimal and octal: parsed, but every
+    later str() of it would (a message, the JSON output). Both are one located EK133."""
+    text = f"claims:\n  - claim_id: {number}\n"
+    assert yaml_error(text) == ("EK133", 2, column, None)
+
+
+def test_the_longest_integer_python_prints_is_read() -> None:
+    assert parse_yaml("a: " + "1" * 4300 + "\n", "f.yaml").data["a"] == int("1" * 4300)
+
+
 def test_a_control_character_is_located_by_line_and_column() -> None:
     assert yaml_error("a: ok\nb: x\x07y\n") == ("EK127", 2, 5, None)
 

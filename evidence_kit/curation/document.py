@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,26 @@ class _StrictComposer(Composer):
 
 
 class _StrictConstructor(RoundTripConstructor):
-    """An impossible date (2025-02-30) is a located error, not a ValueError."""
+    """An impossible date (2025-02-30), or an integer longer than Python converts (4300
+    decimal digits), is a located error, not a ValueError."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        """An integer, refused when its decimal form is longer than Python converts
+        (``sys.get_int_max_str_digits()``): a decimal one raises ValueError here, and a
+        hexadecimal or octal one would later, wherever it is printed."""
+        limit = sys.get_int_max_str_digits()
+        try:
+            value = super().construct_yaml_int(node)
+        except ValueError:
+            value = None
+        if value is None or (limit and abs(value) >= 10**limit):
+            digits = sum(
+                c.isalnum() for c in str(node.value).lower().removeprefix("0x").removeprefix("0o")
+            )
+            raise _Refused(
+                ERR.YAML_NUMBER_TOO_LONG, node.start_mark, actual=digits, expected=limit
+            ) from None
+        return value
 
     def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
         try:
@@ -165,6 +185,7 @@ class _StrictConstructor(RoundTripConstructor):
 _StrictConstructor.add_constructor(
     "tag:yaml.org,2002:timestamp", _StrictConstructor.construct_yaml_timestamp
 )
+_StrictConstructor.add_constructor("tag:yaml.org,2002:int", _StrictConstructor.construct_yaml_int)
 
 
 def _yaml() -> YAML:

@@ -203,6 +203,13 @@ class _Catalogue:
         "File {path} is not read: {reason}.",
         "{hint}",
     )
+    YAML_NUMBER_TOO_LONG = ErrorType(
+        "EK133",
+        "yaml-number-too-long",
+        "Integer of {actual} digits is larger than Python prints ({expected} decimal digits "
+        "at most).",
+        'Quote it if it is an identifier or a text ("..."); numbers in curation files are small.',
+    )
 
     # 2xx: a single record against its model
     UNKNOWN_FIELD = ErrorType(
