@@ -219,16 +219,35 @@ class _Engine:
         return self.out.findings()
 
     def _part(self, table: str, opened: OpenTable, run: list[int]) -> _Part:
+        """Check a run of row groups: the column and record rules of each batch at once;
+        the checks that need the parents' keys and texts as soon as they are :attr:`ready`
+        (the batches read before then wait, so that neither core idles meanwhile)."""
         part = _Part(Collector(self.out.limit))
-        for batch, base, valid in self.batches(opened, table, part.out, run):
-            self.ready.wait()
+        waiting: list[tuple[pa.RecordBatch, int, np.ndarray]] = []
+        for checked in self.batches(opened, table, part.out, run):
+            waiting.append(checked)
+            if self.ready.is_set():
+                self._links(part, table, opened, waiting)
+        self.ready.wait()
+        self._links(part, table, opened, waiting)
+        return part
+
+    def _links(
+        self,
+        part: _Part,
+        table: str,
+        opened: OpenTable,
+        waiting: list[tuple[pa.RecordBatch, int, np.ndarray]],
+    ) -> None:
+        """The cross-record checks of the ``waiting`` batches, in order (emptied)."""
+        for batch, base, valid in waiting:
             if table == "assertions" and part.supported is None:
                 part.supported = np.zeros(len(self.supported), dtype=bool)
             if table == "evidence":
                 self._evidence_batch(part, opened, batch, base, valid)
             elif not blocking(table, opened.bad):
                 self._assertion_batch(part, opened.file, batch, base, valid, opened.bad)
-        return part
+        waiting.clear()
 
     def _finish(self, table: str, opened: OpenTable, parts: list[_Part]) -> None:
         """Merge the runs of ``table`` in row order, then the checks across all its rows."""
