@@ -189,3 +189,23 @@ def test_the_driver_script_writes_json_lines_and_exits_1_on_errors(
     records = [f.model_dump(mode="json") for f in check_published_records(tmp_path / "parquet")]
     assert written == records
     assert any(f["code"] == "EK302" and f["field"] == "subject" for f in written)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("assertions", "quote_en"),  # required, read by no cross-record check
+        ("assertions", "hedge_cue"),  # read by a record rule: no cross-record checks
+        ("interventions", "intervention_id"),  # a referenced key: its references unchecked
+        ("claims", "co_interventions"),  # a list reference
+    ],
+)
+def test_a_missing_column_gives_the_same_findings_with_spark(
+    spark: Any, tmp_path: Path, table: str, column: str
+) -> None:
+    synthesize(DATASET, tmp_path, 500, seed=5, corrupt=0.03, vocabulary_defects=True)
+    path = tmp_path / "parquet" / TABLES[table].file_name
+    pq.write_table(pq.read_table(path).drop_columns([column]), path)
+    fast, with_spark = _both(spark, tmp_path / "parquet")
+    assert any(f["code"] == "EK202" and f["field"] == column for f in fast)
+    assert with_spark == fast

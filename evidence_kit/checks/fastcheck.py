@@ -6,8 +6,9 @@ what the record-level path (:mod:`evidence_kit.checks.recordcheck`) checks, and 
 test requires both to return identical findings:
 
 * table level: missing file (EK101), missing column (EK202), unknown column (EK201),
-  column of the wrong Arrow type (EK203) -- such a column is not checked further, and a
-  table with one gets no record rules;
+  column of the wrong Arrow type (EK203) -- such a column is not checked further; a table
+  whose record rules read it gets no record rules, and assertions whose cross-record
+  checks read it get none of those (:func:`~evidence_kit.model.columnrules.blocking`);
 * column rules of all seven tables (the vocabulary tables first), derived from the
   models' JSON Schema and the closed vocabularies: nulls in required columns (EK202),
   lengths and numeric bounds (EK204), closed value sets (EK205; EK210 for ECO codes),

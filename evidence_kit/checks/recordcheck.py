@@ -122,7 +122,12 @@ def _dangling(
 def _check_assertion(
     file: str, row: int, values: dict[str, Any], bad: set[str], out: Collector
 ) -> bool:
-    """Validate one row with the pydantic model; translate its errors to our findings."""
+    """Validate one row with the pydantic model; translate its errors to our findings.
+
+    A column missing from the file (or of the wrong type) is not checked, as in the other
+    engines: pydantic's errors on it are dropped, and when they were its only errors the
+    record rules, which pydantic then never ran, are checked as for the other tables.
+    """
     data = {k: v for k, v in values.items() if k not in bad and k in Assertion.model_fields}
     # the columns the model does not have (the flat cited_* lists) against their rules
     valid = _check_columns("assertions", file, row, values, bad, out, skip=_MODEL_COLUMNS)
@@ -130,24 +135,35 @@ def _check_assertion(
         Assertion.model_validate(data)
         return valid
     except ValidationError as exc:
-        rules = {r.column: r for r in ALL_RULES["assertions"]}
-        for error in exc.errors():
-            loc = error["loc"]
-            check = _PYDANTIC_CHECK.get(error["type"], "type")
-            if not loc:  # a model validator: one of the record rules
-                if not blocking("assertions", bad):
-                    out.add(record_finding("assertions", file, row, check, values))
-                continue
-            column = str(loc[0])
-            if column in bad:
-                continue
-            rule = rules[column]
-            if values.get(column) is None:
-                check = "null"
-            if check == "enum" and values[column] is None:
-                check = "null"
-            out.add(column_finding("assertions", file, row, rule, check, values.get(column)))
+        errors = exc.errors()
+    rules = {r.column: r for r in ALL_RULES["assertions"]}
+    reported = False
+    for error in errors:
+        loc = error["loc"]
+        check = _PYDANTIC_CHECK.get(error["type"], "type")
+        if not loc:  # a model validator: one of the record rules
+            if not blocking("assertions", bad):
+                out.add(record_finding("assertions", file, row, check, values))
+                reported = True
+            continue
+        column = str(loc[0])
+        if column in bad:
+            continue
+        rule = rules[column]
+        if values.get(column) is None:
+            check = "null"
+        if check == "enum" and values[column] is None:
+            check = "null"
+        out.add(column_finding("assertions", file, row, rule, check, values.get(column)))
+        reported = True
+    if reported or not valid:
         return False
+    if not blocking("assertions", bad):  # only columns not checked failed: the record rules
+        broken = record_rule_failure("assertions", values)
+        if broken:
+            out.add(record_finding("assertions", file, row, broken, values))
+            return False
+    return True
 
 
 def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list[Finding]:
@@ -183,6 +199,8 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                         valid = False
             if not valid:
                 continue
+            if table == "assertions" and blocking(table, bad):
+                continue  # no cross-record check reads a table missing what they need
             if key_column not in bad:
                 key = values[key_column]
                 if key in seen:
@@ -192,8 +210,6 @@ def check_published_records(directory: Path, limit: int = FINDING_LIMIT) -> list
                 valid_sources.append((row, values))
             if table == "claims" and not blocking("claims", bad) and values["status"] == "active":
                 active_claims.append((row, values["claim_id"]))
-            if table == "assertions" and blocking("assertions", bad):
-                continue
             missing, known = _dangling(REFERENCES[table], values, keys, bad)
             for ref, value in missing:
                 out.add(dangling_finding(file, row, ref.column, ref.target, value))

@@ -165,9 +165,13 @@ class _SparkEngine:
         names = [c for c in raw.columns if c in needed(table) and c not in bad]
         df = raw.select(*names, F.col("_metadata.row_index").alias(ROW))
         rules = TableRules(table, df, bad)
-        quotes = table == "assertions" and not blocking(table, bad)
+        # assertions missing a column their cross-record checks read get none of them (no
+        # references, keys, repeats or quotes), as in the fast and record paths
+        linked = table != "assertions" or not blocking(table, bad)
+        quotes = table == "assertions" and linked
         checked = df.select("*", rules.valid().alias(VALID))
-        checked, flags = link_flags(self.spark, table, checked, bad, self.keys, quotes)
+        link_keys = self.keys if linked else Keys(texts=self.keys.texts)
+        checked, flags = link_flags(self.spark, table, checked, bad, link_keys, quotes)
         interesting = any_of([~F.col(VALID), *(F.col(flag) for flag in flags)])
         rows = _file_rows(path)
         if rows <= SMALL_ROWS:  # no cache: each job reads the small file again
@@ -182,10 +186,10 @@ class _SparkEngine:
         if key not in bad and table in REFERENCED:
             keys = links.select(F.col(key).alias("_key")).filter(F.col("_key").isNotNull())
             self.keys.frames[table] = (self._cache(keys.distinct()), rows)
-        if key not in bad and (table != "assertions" or not blocking(table, bad)):
+        if key not in bad and linked:
             for r in repeats(valid, [key], []):
                 self.out.add(duplicate_finding(file, r[ROW], key, r[key], r["_first"]))
-        for row in dangling_elements(table, valid, bad, self.keys):
+        for row in dangling_elements(table, valid, bad, link_keys):
             ref = next(r for r in REFERENCES[table] if r.column == row["column"])
             self.out.add(dangling_finding(file, row[ROW], ref.column, ref.target, row["_item"]))
         if blocking(table, bad):
