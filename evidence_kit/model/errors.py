@@ -215,13 +215,13 @@ class _Catalogue:
     UNKNOWN_FIELD = ErrorType(
         "EK201",
         "unknown-field",
-        "Field {field!r} is not part of a {record} record.",
+        "Field {field!r} is not part of the {record} record.",
         "Remove it or correct its spelling; allowed fields are listed in schema/{schema}.",
     )
     MISSING_FIELD = ErrorType(
         "EK202",
         "missing-field",
-        "Required field {field!r} of a {record} record is missing.",
+        "Required field {field!r} of the {record} record is missing.",
         "Add {field!r}; see its description in schema/{schema}.",
     )
     WRONG_TYPE = ErrorType(
