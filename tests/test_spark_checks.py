@@ -209,3 +209,13 @@ def test_a_missing_column_gives_the_same_findings_with_spark(
     fast, with_spark = _both(spark, tmp_path / "parquet")
     assert any(f["code"] == "EK202" and f["field"] == column for f in fast)
     assert with_spark == fast
+
+
+def test_100k_seeded_assertions_identical_with_spark(spark: Any, tmp_path: Path) -> None:
+    """The issue's scale for CI: 100k assertions (5k claims, 100 sources, every table large
+    enough to be cached), defects of every kind seeded, the vocabulary ones included."""
+    synthesize(DATASET, tmp_path, 100_000, seed=41, corrupt=0.002, vocabulary_defects=True)
+    fast, with_spark = _both(spark, tmp_path / "parquet")
+    seeded = json.loads((tmp_path / "defects.json").read_text("utf-8"))
+    assert len(fast) >= len(seeded) > 150
+    assert with_spark == fast
