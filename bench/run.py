@@ -32,7 +32,7 @@ LABELS = {
     "jsonschema": "jsonschema, per record (assertion.schema.json)",
     "pydantic": "pydantic Assertion, per record",
     "gx-pandas": "Great Expectations suites, pandas",
-    "floor": "read floor: the needed columns of the four tables (pyarrow)",
+    "floor": "read floor: the needed columns of every table (pyarrow)",
     "polars": "Polars peer, same checks (bench/polars_peer.py)",
     "fast": "fastcheck (pyarrow + numpy + polars, streamed, 2 threads)",
     "spark": "sparkcheck, every row-level check as Spark jobs, local[2] (CPU, memory: + JVM)",
@@ -99,7 +99,7 @@ def run_gx(parquet: Path) -> int:
 
 
 def run_fast(parquet: Path) -> int:
-    """The column-wise engine over all four tables, texts included."""
+    """The column-wise engine over every table, texts included."""
     from evidence_kit.checks.fastcheck import check_published
 
     return len(check_published(parquet))
