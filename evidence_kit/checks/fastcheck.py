@@ -35,7 +35,8 @@ the message where it helps.  At most :data:`FINDING_LIMIT` findings are listed p
 
 The rules are declared in :mod:`evidence_kit.model.columnrules` and the findings built in
 :mod:`evidence_kit.checks.findings`; this module is the engine: it reads the tables
-(:meth:`_Engine.batches`), runs the per-batch checks of :mod:`evidence_kit.checks.batchchecks`,
+(:mod:`evidence_kit.checks.batches`, which runs the per-batch checks of
+:mod:`evidence_kit.checks.batchchecks`),
 and the cross-record ones here, with the quotes screened in
 :mod:`evidence_kit.checks.sourcetexts` and duplicates found in :mod:`evidence_kit.checks.keys`.
 
@@ -43,7 +44,7 @@ and the cross-record ones here, with the quotes screened in
 groups, checked by a pool of threads (pyarrow, numpy and polars release the GIL for
 their kernels); each run collects its own findings and keys, and the runs are merged
 in row order, so the findings (and which are listed under the limit) are those of one
-sequential pass.  ``RULES``, ``FINDING_LIMIT`` and ``QUOTE_SUSPECT`` are
+sequential pass.  ``RULES``, ``FINDING_LIMIT``, ``QUOTE_SUSPECT`` and ``NEEDED`` are
 re-exported for callers that import them from here.
 """
 
@@ -61,9 +62,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from evidence_kit.checks.batchchecks import check_columns, check_records
+from evidence_kit.checks.batches import NEEDED, checked_batches, row_group_runs
 from evidence_kit.checks.columnar import KeyIndex, arrow_memory_pool, on_values, plain
 from evidence_kit.checks.findings import (
     FINDING_LIMIT,
@@ -79,48 +79,16 @@ from evidence_kit.checks.keys import KeptKeys, compact, duplicated, groups, mix,
 from evidence_kit.checks.links import check_references
 from evidence_kit.checks.sourcetexts import TextBuffer, load_texts, screen_quotes
 from evidence_kit.model.columnrules import (
-    ALL_RULES,
     QUOTE_SUSPECT,
-    RECORD_COLUMNS,
     RULES,
     blocking,
 )
 from evidence_kit.model.errors import Finding
-from evidence_kit.model.references import REFERENCES
 from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 
-__all__ = ["FINDING_LIMIT", "QUOTE_SUSPECT", "RULES", "check_published"]
+__all__ = ["FINDING_LIMIT", "NEEDED", "QUOTE_SUSPECT", "RULES", "check_published"]
 
-BATCH_ROWS = 262_144
-BUFFER_BYTES = 8 << 20  # read column chunks through a buffer, not whole, to bound memory
 WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-#: Unique or nearly unique text columns, read as plain strings (the rest as dictionaries).
-PLAIN_COLUMNS = {"assertion_id", "quote", "prefix", "suffix", "quote_en", "note"}
-
-
-def _needed() -> dict[str, set[str]]:
-    """Columns the fast path reads: those with a check (of the column or of its list
-    elements), the references, and those record rules use."""
-    out: dict[str, set[str]] = {}
-    for table, rules in ALL_RULES.items():
-        checked = {
-            r.column
-            for r in rules
-            if not r.nullable
-            or r.language
-            or r.element is not None
-            or any(
-                v is not None for v in (r.pattern, r.min_length, r.max_length, r.enum, r.ge, r.le)
-            )
-        }
-        linked = {ref.column for ref in REFERENCES[table]}
-        out[table] = checked | linked | set(RECORD_COLUMNS.get(table, ()))
-    out["assertions"] |= {"quote", "prefix", "suffix", "source_id", "claim_id"}
-    return out
-
-
-NEEDED: dict[str, set[str]] = _needed()
 
 #: What :meth:`_Engine._keyed` calls with each checked batch: (batch, first row, valid).
 _EachBatch = Callable[[pa.RecordBatch, int, np.ndarray], None]
@@ -142,7 +110,7 @@ class _Part:
 
 
 class _Engine:
-    """One run over the four tables; keys and texts carry over to later tables."""
+    """One run over every table; keys and texts carry over to later tables."""
 
     def __init__(self, directory: Path, limit: int):
         self.directory = directory
@@ -158,35 +126,9 @@ class _Engine:
     def batches(
         self, opened: OpenTable, table: str, out: Collector, row_groups: list[int] | None = None
     ) -> Iterator[tuple[pa.RecordBatch, int, np.ndarray]]:
-        """Batches of ``table`` (``row_groups``, a consecutive run, or all) with the column
-        and record rules applied: ``(batch, first row number, mask of valid rows)``.
-
-        Only the columns some check needs are read; repetitive string columns are read as
-        dictionaries, so a value repeated a million times is decoded and checked once.
-        """
-        schema, bad = opened.schema, opened.bad
-        needed = [c for c in schema.names if c in NEEDED[table] and c not in bad]
-        as_dictionary = [
-            c
-            for c in needed
-            if schema.field(c).type == pa.string()
-            and c not in PLAIN_COLUMNS
-            and c not in TABLES[table].primary_key
-        ]
-        parquet = pq.ParquetFile(
-            opened.path, read_dictionary=as_dictionary, buffer_size=BUFFER_BYTES, pre_buffer=False
-        )
-        groups_ = list(range(parquet.num_row_groups)) if row_groups is None else row_groups
-        meta = parquet.metadata
-        base = sum(meta.row_group(i).num_rows for i in range(groups_[0])) if groups_ else 0
-        for batch in parquet.iter_batches(
-            batch_size=BATCH_ROWS, row_groups=groups_, columns=needed, use_threads=WORKERS == 1
-        ):
-            valid = check_columns(out, table, opened.file, batch, base, bad)
-            if not blocking(table, bad):
-                check_records(out, table, opened.file, batch, base, valid)
-            yield batch, base, valid
-            base += batch.num_rows
+        """:func:`~evidence_kit.checks.batches.checked_batches`, each decoded on the calling
+        thread when several workers run (Arrow's own threads otherwise)."""
+        return checked_batches(opened, table, out, row_groups, threads=WORKERS == 1)
 
     def run(self) -> list[Finding]:
         """Sources and claims on this thread while the workers start reading and checking
@@ -197,7 +139,7 @@ class _Engine:
             (table, table_file, run)
             for table, table_file in opened.items()
             if table_file is not None
-            for run in _runs(table_file.path)
+            for run in row_group_runs(table_file.path)
         ]
         if WORKERS == 1:  # one thread: in order (for profiling and tiny machines)
             self._parents()
@@ -445,13 +387,6 @@ class _Engine:
         check_references(
             part.out, self.keys, "evidence", opened.file, batch, base, valid, opened.bad
         )
-
-
-def _runs(path: Path) -> list[list[int]]:
-    """The file's row groups cut into consecutive runs, one task each (at least one run,
-    so that an empty file still gets its table-level checks)."""
-    count = pq.ParquetFile(path).metadata.num_row_groups
-    return [[i] for i in range(count)] or [[]]
 
 
 def check_published(directory: Path, limit: int = FINDING_LIMIT) -> list[Finding]:
