@@ -219,3 +219,19 @@ def test_100k_seeded_assertions_identical_with_spark(spark: Any, tmp_path: Path)
     seeded = json.loads((tmp_path / "defects.json").read_text("utf-8"))
     assert len(fast) >= len(seeded) > 150
     assert with_spark == fast
+
+
+def test_a_damaged_data_page_is_a_located_error_with_spark(spark: Any, tmp_path: Path) -> None:
+    """Spark meets a page that does not decode as a Java error; the engine names the file
+    (EK560), as the fast path does, instead of passing the stack trace on."""
+    from test_tamper import _corrupt
+
+    from evidence_kit.checks.sparkcheck import check_published as spark_check
+    from evidence_kit.model.errors import EvidenceKitError
+
+    synthesize(DATASET, tmp_path, 500, seed=5)
+    _corrupt(tmp_path / "parquet" / "assertions.parquet", "quote", "page")
+    with pytest.raises(EvidenceKitError) as caught:
+        spark_check(tmp_path / "parquet", spark)
+    [finding] = caught.value.findings
+    assert finding.code == "EK560" and finding.file.endswith("assertions.parquet")

@@ -122,3 +122,68 @@ def test_the_committed_release_passes_the_new_checks(cli: Callable[..., Result])
     result = cli("validate", "--published", str(REPO / "dataset" / "parquet"))
     assert result.exit_code == 0, result.output
     assert f"({len(TABLES)} tables," in result.output and len(TABLES) == 7
+
+
+def _corrupt(path: Path, column: str, how: str) -> None:
+    """Rewrite ``path`` and damage ``column``'s first data page: ``page`` overwrites
+    compressed bytes (the footer still reads), ``utf8`` puts a byte 0xFF inside a string
+    value of an uncompressed page (Arrow reads it without checking UTF-8)."""
+    table = pq.read_table(path)
+    plain = how == "utf8"
+    pq.write_table(table, path, compression="none" if plain else "zstd", use_dictionary=not plain)
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    chunk = next(
+        meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == column
+    )
+    data = bytearray(path.read_bytes())
+    start = chunk.data_page_offset
+    if how == "page":
+        data[start + 24 : start + 88] = bytes(range(64))
+    else:
+        first = str(table.column(column)[0].as_py()).encode("utf-8")
+        at = data.index(first, start)
+        data[at] = 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["page", "utf8"])
+def test_a_damaged_data_page_is_a_located_error(
+    ds: Path, cli: Callable[..., Result], how: str
+) -> None:
+    """Corrupt bytes past a readable footer (the checksums aside): the row-level checks
+    stop at the page with EK560 naming the file, never an internal error; the fast and
+    the record path raise the same located finding."""
+    from evidence_kit.checks.fastcheck import check_published
+    from evidence_kit.checks.recordcheck import check_published_records
+    from evidence_kit.model.errors import EvidenceKitError
+
+    path = ds / "parquet" / "assertions.parquet"
+    _corrupt(path, "quote", how)
+    result = cli("validate", "--published", str(ds / "parquet"), "--no-suites")
+    assert result.exit_code == 1
+    assert "ds/parquet/assertions.parquet: error EK560" in result.output, result.output
+    assert "EK900" not in result.output
+    for engine in (check_published, check_published_records):
+        with pytest.raises(EvidenceKitError) as caught:
+            engine(ds / "parquet")
+        assert [f.code for f in caught.value.findings] == ["EK560"]
+        assert caught.value.findings[0].file.endswith("assertions.parquet")
+
+
+def test_a_text_path_no_file_can_have_is_located(ds: Path, cli: Callable[..., Result]) -> None:
+    """A published text_path holding a NUL byte (or a name too long for the system) is
+    EK134 at its row, in both paths, not a ValueError from the path library."""
+    from evidence_kit.checks.fastcheck import check_published
+    from evidence_kit.checks.recordcheck import check_published_records
+
+    path = ds / "parquet" / "sources.parquet"
+    table = pq.read_table(path)
+    paths = table.column("text_path").to_pylist()
+    paths[0] = "texts/a\x00b.txt"
+    index = table.schema.get_field_index("text_path")
+    rewrite(path, table.set_column(index, table.schema.field(index), pa.array(paths)))
+    fast = [f.model_dump() for f in check_published(ds / "parquet")]
+    assert fast == [f.model_dump() for f in check_published_records(ds / "parquet")]
+    assert [(f["line"], f["field"]) for f in fast if f["code"] == "EK134"] == [(1, "text_path")]
+    result = cli("validate", "--published", str(ds / "parquet"), "--no-suites")
+    assert result.exit_code == 1 and "EK134" in result.output and "EK900" not in result.output

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.batchchecks import check_columns, check_records
-from evidence_kit.checks.findings import Collector, OpenTable
+from evidence_kit.checks.findings import Collector, OpenTable, guarded
 from evidence_kit.model.columnrules import ALL_RULES, RECORD_COLUMNS, blocking
 from evidence_kit.model.references import REFERENCES
 from evidence_kit.model.tables import TABLES
@@ -80,9 +80,10 @@ def checked_batches(
     groups = list(range(parquet.num_row_groups)) if row_groups is None else row_groups
     meta = parquet.metadata
     base = sum(meta.row_group(i).num_rows for i in range(groups[0])) if groups else 0
-    for batch in parquet.iter_batches(
+    read = parquet.iter_batches(
         batch_size=BATCH_ROWS, row_groups=groups, columns=needed, use_threads=threads
-    ):
+    )
+    for batch in guarded(opened.path, read):
         valid = check_columns(out, table, opened.file, batch, base, bad)
         if not blocking(table, bad):
             check_records(out, table, opened.file, batch, base, valid)

@@ -50,13 +50,14 @@ re-exported for callers that import them from here.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -69,6 +70,7 @@ from evidence_kit.checks.findings import (
     FINDING_LIMIT,
     Collector,
     OpenTable,
+    decoding,
     duplicate_finding,
     id_source_finding,
     open_table,
@@ -89,6 +91,20 @@ from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 __all__ = ["FINDING_LIMIT", "NEEDED", "QUOTE_SUSPECT", "RULES", "check_published"]
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+R = TypeVar("R")
+
+
+def _decoding(method: Callable[..., R]) -> Callable[..., R]:
+    """``method`` of the engine run under :func:`decoding` of the table it is given."""
+
+    @functools.wraps(method)
+    def run(self: _Engine, *args: Any) -> R:
+        opened = next(a for a in args if isinstance(a, OpenTable))
+        with decoding(opened.path):
+            return method(self, *args)
+
+    return run
+
 
 #: What :meth:`_Engine._keyed` calls with each checked batch: (batch, first row, valid).
 _EachBatch = Callable[[pa.RecordBatch, int, np.ndarray], None]
@@ -161,6 +177,7 @@ class _Engine:
         self._orphans()
         return self.out.findings()
 
+    @_decoding
     def _part(self, table: str, opened: OpenTable, run: list[int]) -> _Part:
         """Check a run of row groups: the column and record rules of each batch at once;
         the checks that need the parents' keys and texts as soon as they are :attr:`ready`
@@ -192,6 +209,7 @@ class _Engine:
                 self._assertion_batch(part, opened.file, batch, base, valid, opened.bad)
         waiting.clear()
 
+    @_decoding
     def _finish(self, table: str, opened: OpenTable, parts: list[_Part]) -> None:
         """Merge the runs of ``table`` in row order, then the checks across all its rows."""
         kept, quads = KeptKeys(), []
@@ -223,6 +241,7 @@ class _Engine:
         self._sources()
         self._claims()
 
+    @_decoding
     def _keyed(self, opened: OpenTable, table: str, each: _EachBatch | None = None) -> None:
         """Check a referenced table on this thread: its rows and references, then its
         key index (every non-null key, once its key column is readable, as the record

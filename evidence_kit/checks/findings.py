@@ -11,18 +11,22 @@ the table-level check both paths start with (:func:`check_schema`), the
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
 from evidence_kit.curation.loader import display_path
 from evidence_kit.curation.provenance import quote_problems
 from evidence_kit.model.columnrules import KIND_PREDICATES, RECORD, SCHEMA_FILE, ColumnRule
-from evidence_kit.model.errors import ERR, Finding
+from evidence_kit.model.errors import ERR, EvidenceKitError, Finding
 from evidence_kit.model.tables import TABLES
+
+T = TypeVar("T")
 
 FINDING_LIMIT = 1000
 
@@ -240,11 +244,44 @@ def parquet_problem(path: Path) -> Finding | None:
     try:
         pq.ParquetFile(path).schema_arrow  # noqa: B018 - reading the footer is the check
     except (pa.ArrowException, OSError, ValueError) as exc:
-        shown = display_path(path)
-        return ERR.PARQUET_UNREADABLE.at(
-            shown, path=shown, reason=str(exc).splitlines()[0].rstrip(".")
-        )
+        return unreadable_finding(path, exc)
     return None
+
+
+def unreadable_finding(path: Path, exc: BaseException) -> Finding:
+    """EK560 for ``path``, with the reader's reason (its first line)."""
+    shown = display_path(path)
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+    return ERR.PARQUET_UNREADABLE.at(shown, path=shown, reason=reason)
+
+
+@contextlib.contextmanager
+def decoding(path: Path) -> Iterator[None]:
+    """While checking ``path``: a string value that is not UTF-8 (corrupt bytes, which
+    Arrow reads without checking) raises a located EK560 naming the file when Python
+    decodes it, not a UnicodeDecodeError."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        reason = ValueError(f"a string value is not valid UTF-8 ({exc.reason})")
+        raise EvidenceKitError([unreadable_finding(path, reason)]) from None
+
+
+def guarded(path: Path, batches: Iterator[T]) -> Iterator[T]:
+    """``batches`` read from ``path``, a page that cannot be decoded (corrupt bytes past a
+    footer that reads) raised as a located EK560 naming the file, not as Arrow's error.
+
+    >>> list(guarded(Path("t.parquet"), iter([1, 2])))
+    [1, 2]
+    """
+    while True:
+        try:
+            item = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise EvidenceKitError([unreadable_finding(path, exc)]) from None
+        yield item
 
 
 def table_file(directory: Path, table: str) -> tuple[Path, str]:

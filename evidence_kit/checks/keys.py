@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evidence_kit.checks.columnar import hash_strings, plain
+from evidence_kit.checks.findings import guarded
 
 
 def compact(rows: np.ndarray) -> np.ndarray:
@@ -72,9 +73,12 @@ def read_values(path: Path, column: str, rows: np.ndarray) -> list[Any]:
     ends = np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
     group = np.searchsorted(ends, rows, side="right")
     out: list[Any] = []
-    for g in np.unique(group).tolist():
+    chunks = (
+        parquet.read_row_group(g, columns=[column], use_threads=False).column(0)
+        for g in np.unique(group).tolist()
+    )
+    for g, values in zip(np.unique(group).tolist(), guarded(path, chunks), strict=True):
         mine = rows[group == g] - (ends[g - 1] if g else 0)
-        values = parquet.read_row_group(g, columns=[column], use_threads=False).column(0)
         out += values.take(pa.array(mine)).to_pylist()
     return out
 

@@ -36,7 +36,7 @@ from evidence_kit.checks.findings import parquet_problem
 from evidence_kit.curation.document import utf8_problem
 from evidence_kit.curation.loader import display_path, read_curation
 from evidence_kit.curation.provenance import sha256_file
-from evidence_kit.model.errors import ERR, Finding, UsageError, ValidationReport
+from evidence_kit.model.errors import ERR, EvidenceKitError, Finding, UsageError, ValidationReport
 from evidence_kit.model.suites import (
     SEED_FILES,
     load_suites,
@@ -93,11 +93,13 @@ def validate_published(
     step("checksums")
     findings += fast_checks(directory, engine)
     step("column checks")
+    unreadable = {f.file for f in findings if f.code == ERR.PARQUET_UNREADABLE.code}
     present = {
         name: directory / table.file_name
         for name, table in TABLES.items()
         if (directory / table.file_name).is_file()
         and parquet_problem(directory / table.file_name) is None
+        and display_path(directory / table.file_name) not in unreadable
     }
     if not suites:
         report = ValidationReport.from_findings(findings, {"tables": len(present)})
@@ -190,10 +192,16 @@ def fast_checks(directory: Path, engine: str = "pandas") -> list[Finding]:
         session = spark_session()  # a UsageError naming the extra when pyspark is missing
         from evidence_kit.checks.sparkcheck import check_published as spark_check
 
-        return spark_check(directory, session)
+        try:
+            return spark_check(directory, session)
+        except EvidenceKitError as exc:  # a file that does not decode (EK560): that alone
+            return list(exc.findings)
     from evidence_kit.checks.fastcheck import check_published
 
-    return check_published(directory)
+    try:
+        return check_published(directory)
+    except EvidenceKitError as exc:  # a page that cannot be decoded (EK560): that alone
+        return list(exc.findings)
 
 
 def check_checksums(directory: Path) -> list[Finding]:

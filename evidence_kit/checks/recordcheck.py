@@ -26,7 +26,9 @@ from evidence_kit.checks.findings import (
     Collector,
     column_finding,
     dangling_finding,
+    decoding,
     duplicate_finding,
+    guarded,
     id_source_finding,
     open_table,
     orphan_finding,
@@ -69,8 +71,10 @@ _PYDANTIC_CHECK = {
 def _rows(path: Path) -> Any:
     """``(row, values)`` for every row of the file, one dict per row."""
     row = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
-        for values in batch.to_pylist():
+    for batch in guarded(path, pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS)):
+        with decoding(path):
+            rows = batch.to_pylist()
+        for values in rows:
             yield row, values
             row += 1
 

@@ -52,6 +52,7 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from pyspark.errors import PySparkException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -65,6 +66,7 @@ from evidence_kit.checks.findings import (
     open_table,
     orphan_finding,
     repeat_finding,
+    unreadable_finding,
 )
 from evidence_kit.checks.sourcetexts import load_texts
 from evidence_kit.checks.sparkfindings import Marked, row_findings
@@ -78,7 +80,7 @@ from evidence_kit.checks.sparklinks import (
 )
 from evidence_kit.checks.sparkrules import ROW, VALID, TableRules, any_of, needed
 from evidence_kit.model.columnrules import LINK_COLUMNS, ORDER, blocking
-from evidence_kit.model.errors import Finding
+from evidence_kit.model.errors import EvidenceKitError, Finding
 from evidence_kit.model.references import REFERENCED, REFERENCES
 from evidence_kit.model.tables import TABLES
 
@@ -127,6 +129,19 @@ def spark_session(master: str | None = None) -> SparkSession:
     return session
 
 
+def _damaged(directory: Path, table: str) -> Finding | None:
+    """EK560 when the table's file does not decode in full (read again with pyarrow, which
+    names the problem; Spark reports it as a Java stack trace); None otherwise."""
+    path = directory / TABLES[table].file_name
+    if not path.is_file():
+        return None
+    try:
+        pq.read_table(path).validate(full=True)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        return unreadable_finding(path, exc)
+    return None
+
+
 class _SparkEngine:
     def __init__(self, spark: SparkSession, directory: Path, limit: int):
         self.spark = spark
@@ -142,6 +157,11 @@ class _SparkEngine:
             for table in ORDER:
                 self._table(table)
             self._orphans()
+        except Exception:  # a corrupt page reaches us as a Java error: say which file
+            damaged = [f for t in ORDER if (f := _damaged(self.directory, t)) is not None]
+            if damaged:
+                raise EvidenceKitError(damaged) from None
+            raise
         finally:
             for df in self._cached:
                 df.unpersist()

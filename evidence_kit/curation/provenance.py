@@ -153,7 +153,13 @@ def check_source_text(
     ``base`` resolved, passed by callers that check many texts under the same directory.
     """
     root = base.resolve() if root is None else root
-    path = (root / text_path).resolve()
+    try:
+        path = (root / text_path).resolve()
+        path.is_file()  # a name the system refuses (too long ...) raises here, once
+    except (ValueError, OSError) as exc:  # e.g. an embedded NUL byte
+        shown = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = {"path": text_path, "reason": shown}
+        return [TextProblem(ERR.INVALID_PATH, "text_path", reason)], None
     if not path.is_relative_to(root):
         return [TextProblem(ERR.PATH_ESCAPES, "text_path", {"path": text_path})], None
     problems = []

@@ -203,6 +203,12 @@ class _Catalogue:
         "File {path} is not read: {reason}.",
         "{hint}",
     )
+    INVALID_PATH = ErrorType(
+        "EK134",
+        "invalid-path",
+        "Path {path!r} cannot name a file: {reason}.",
+        "Use a path relative to the dataset directory, such as texts/<seed file name>.",
+    )
     YAML_NUMBER_TOO_LONG = ErrorType(
         "EK133",
         "yaml-number-too-long",
