@@ -110,11 +110,11 @@ def _rule_expr(rule: ColumnRule, dtype: pl.DataType) -> pl.Expr | None:
     return pl.lit(f"{rule.column}:") + _first(tests)  # null when every check passes
 
 
-def _explain_elements(path: Path, schema: Any, marked: dict[str, list[int]]) -> Found:
+def _explain_elements(path: Path, table: str, schema: Any, marked: dict[str, list[int]]) -> Found:
     """The code of the first failing element of each marked row (a second read of those
     list columns, filtered to the marked rows)."""
     found: Found = set()
-    rules = {r.column: r for r in ALL_RULES[_table_of(path)]}
+    rules = {r.column: r for r in ALL_RULES[table]}
     for column, rows in marked.items():
         inner = _element_tests(rules[column], schema[column])
         first = pl.col(column).list.eval(_first(inner)).list.drop_nulls().list.first()
@@ -128,10 +128,6 @@ def _explain_elements(path: Path, schema: Any, marked: dict[str, list[int]]) -> 
         )
         found |= {(path.name, r, code) for r, code in explained.iter_rows()}
     return found
-
-
-def _table_of(path: Path) -> str:
-    return next(t for t, published in TABLES.items() if published.file_name == path.name)
 
 
 def _empty(name: str) -> pl.Expr:
@@ -222,7 +218,7 @@ def _scan(
                 else:
                     found.add((name, row, code))
     if marked:
-        found |= _explain_elements(path, schema, marked)
+        found |= _explain_elements(path, table, schema, marked)
     return name, frame, bad, found
 
 

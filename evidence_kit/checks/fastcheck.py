@@ -80,11 +80,7 @@ from evidence_kit.checks.findings import (
 from evidence_kit.checks.keys import KeptKeys, compact, duplicated, groups, mix, read_values
 from evidence_kit.checks.links import check_references
 from evidence_kit.checks.sourcetexts import TextBuffer, load_texts, screen_quotes
-from evidence_kit.model.columnrules import (
-    QUOTE_SUSPECT,
-    RULES,
-    blocking,
-)
+from evidence_kit.model.columnrules import QUOTE_SUSPECT, RULES, blocking
 from evidence_kit.model.errors import Finding
 from evidence_kit.model.tables import TABLES, VOCABULARY_TABLES
 

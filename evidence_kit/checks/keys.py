@@ -73,11 +73,10 @@ def read_values(path: Path, column: str, rows: np.ndarray) -> list[Any]:
     ends = np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
     group = np.searchsorted(ends, rows, side="right")
     out: list[Any] = []
-    chunks = (
-        parquet.read_row_group(g, columns=[column], use_threads=False).column(0)
-        for g in np.unique(group).tolist()
-    )
-    for g, values in zip(np.unique(group).tolist(), guarded(path, chunks), strict=True):
+    needed = np.unique(group).tolist()
+    chunks = (parquet.read_row_group(g, columns=[column], use_threads=False) for g in needed)
+    for g, chunk in zip(needed, guarded(path, chunks), strict=True):
+        values = chunk.column(0)
         mine = rows[group == g] - (ends[g - 1] if g else 0)
         out += values.take(pa.array(mine)).to_pylist()
     return out

@@ -54,26 +54,18 @@ def check_references(
         if any(target not in keys for target, _ in ref.targets):
             continue
         column = batch.column(ref.column)
-        if ref.each_element:
+        if ref.each_element:  # every element, on the rows it belongs to
             values = pc.list_flatten(column)
             rows = list_rows(column)[0]
-            missing = np.flatnonzero(
-                valid[rows] & ~_found(values, ref, keys) & values.is_valid().to_numpy(False)
-            )
-            rows = rows[missing]
-        elif len(ref.targets) == 1:
-            values = column
-            positions[ref.column] = positions_in(column, keys[ref.targets[0][0]])
-            missing = np.flatnonzero(
-                valid & (positions[ref.column] < 0) & column.is_valid().to_numpy(False)
-            )
-            rows = missing
         else:
-            values = column
-            missing = np.flatnonzero(
-                valid & ~_found(column, ref, keys) & column.is_valid().to_numpy(False)
-            )
-            rows = missing
+            values, rows = column, np.arange(len(column))
+        if not ref.each_element and len(ref.targets) == 1:
+            positions[ref.column] = positions_in(values, keys[ref.targets[0][0]])
+            found = positions[ref.column] >= 0
+        else:
+            found = _found(values, ref, keys)
+        missing = np.flatnonzero(valid[rows] & ~found & values.is_valid().to_numpy(False))
+        rows = rows[missing]
         if not len(missing):
             continue
         code = dangling_finding(file, 0, ref.column, ref.target, "").code

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -192,15 +193,14 @@ def fast_checks(directory: Path, engine: str = "pandas") -> list[Finding]:
         session = spark_session()  # a UsageError naming the extra when pyspark is missing
         from evidence_kit.checks.sparkcheck import check_published as spark_check
 
-        try:
-            return spark_check(directory, session)
-        except EvidenceKitError as exc:  # a file that does not decode (EK560): that alone
-            return list(exc.findings)
-    from evidence_kit.checks.fastcheck import check_published
+        run: Callable[[], list[Finding]] = partial(spark_check, directory, session)
+    else:
+        from evidence_kit.checks.fastcheck import check_published
 
+        run = partial(check_published, directory)
     try:
-        return check_published(directory)
-    except EvidenceKitError as exc:  # a page that cannot be decoded (EK560): that alone
+        return run()
+    except EvidenceKitError as exc:  # a file that does not decode (EK560): that alone
         return list(exc.findings)
 
 

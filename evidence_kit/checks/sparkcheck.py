@@ -65,6 +65,7 @@ from evidence_kit.checks.findings import (
     duplicate_finding,
     open_table,
     orphan_finding,
+    parquet_problem,
     repeat_finding,
     unreadable_finding,
 )
@@ -133,8 +134,8 @@ def _damaged(directory: Path, table: str) -> Finding | None:
     """EK560 when the table's file does not decode in full (read again with pyarrow, which
     names the problem; Spark reports it as a Java stack trace); None otherwise."""
     path = directory / TABLES[table].file_name
-    if not path.is_file():
-        return None
+    if not path.is_file() or parquet_problem(path) is not None:
+        return None  # not read by Spark: already reported (EK101, EK560)
     try:
         pq.read_table(path).validate(full=True)
     except (pa.ArrowException, OSError, ValueError) as exc:
